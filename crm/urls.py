@@ -11,5 +11,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("campaigns/", include("campaigns.urls")),
+    path("leads/", include("leads.urls")),
+    path("handoffs/", include("handoffs.urls")),
     path("admin/", admin.site.urls),
 ]

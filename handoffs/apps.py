@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class HandoffsConfig(AppConfig):
     name = "handoffs"
+    verbose_name = "Hand-offs"
+
+    def ready(self):
+        from handoffs import receivers
+        from leads.signals import contact_logged, lead_became_mql
+
+        lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid="handoffs.new_mql")
+        contact_logged.connect(receivers.stamp_first_contact, dispatch_uid="handoffs.first_contact")

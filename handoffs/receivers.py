@@ -1,0 +1,13 @@
+"""handoffs listens to leads' events: each receiver is one call."""
+
+from handoffs import services, tasks
+
+
+def queue_handoff_for_new_mql(sender, lead_id, **kwargs):
+    """Queue the hand-off of a lead that became an MQL."""
+    tasks.handoff_for_new_mql.delay(lead_id)
+
+
+def stamp_first_contact(sender, lead_id, user_id, at, **kwargs):
+    """Record the owner's first contact after a hand-off."""
+    services.handoff_record_first_contact(lead_id=lead_id, user_id=user_id, at=at)

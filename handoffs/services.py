@@ -1,0 +1,201 @@
+"""Writes on hand-offs: create and assign, accept, reject, first contact.
+
+The lead's own changes go through leads.services (dependencies point one way).
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from handoffs.models import Handoff, SalesRep, ServiceLevel
+from leads.models import OPEN_STATUSES, Lead
+from leads.services import InvalidTransition, lead_assign_owner, lead_transition
+
+SALES_GROUP = "sales"
+
+
+class HandoffError(Exception):
+    """A hand-off change that the rules refuse."""
+
+
+class HandoffAlreadyAnswered(HandoffError):
+    def __init__(self, handoff):
+        self.handoff = handoff
+        super().__init__(f"This hand-off was already {handoff.outcome} and cannot be answered again.")
+
+
+class HandoffExists(HandoffError):
+    def __init__(self, lead):
+        super().__init__(f"{lead} already has a hand-off waiting for an answer.")
+
+
+def sales_reps():
+    """Return the users who can receive hand-offs: active members of the sales group."""
+    return get_user_model().objects.filter(is_active=True, groups__name=SALES_GROUP).distinct()
+
+
+def rep_loads(user_ids):
+    """Return {user_id: open leads (sal, sql) + pending hand-offs assigned} for the users."""
+    User = get_user_model()
+    rows = User.objects.filter(pk__in=user_ids).annotate(
+        open_leads=Count("owned_leads", filter=Q(owned_leads__status__in=OPEN_STATUSES), distinct=True),
+        pending=Count("handoffs_received", filter=Q(handoffs_received__outcome=Handoff.Outcome.PENDING), distinct=True),
+    )
+    return {row.pk: row.open_leads + row.pending for row in rows}
+
+
+def pick_assignee(*, level=None, now=None):
+    """Return the next rep in the round-robin with room, or None when nobody has any.
+
+    A rep's load counts open leads and pending hand-offs already assigned: a waiting
+    hand-off holds a seat. Locks the reps' rows so two concurrent hand-offs take turns.
+    """
+    level = level or ServiceLevel.current()
+    users = list(sales_reps().values_list("pk", flat=True))
+    if not users:
+        return None
+    existing = set(SalesRep.objects.filter(user_id__in=users).values_list("user_id", flat=True))
+    SalesRep.objects.bulk_create([SalesRep(user_id=pk) for pk in users if pk not in existing], ignore_conflicts=True)
+    reps = list(
+        SalesRep.objects.select_for_update()
+        .filter(user_id__in=users, accepting=True)
+        .order_by("last_assigned_at", "user_id")
+    )
+    # Never-assigned reps come first (NULLs sort differently per database).
+    reps.sort(key=lambda rep: (rep.last_assigned_at is not None, rep.last_assigned_at or now, rep.user_id))
+    loads = rep_loads([rep.user_id for rep in reps])
+    for rep in reps:
+        capacity = rep.capacity if rep.capacity is not None else level.default_rep_capacity
+        if loads.get(rep.user_id, 0) < capacity:
+            rep.last_assigned_at = now or timezone.now()
+            rep.save(update_fields=["last_assigned_at"])
+            return rep.user
+    return None
+
+
+def handoff_create(*, lead, actor, context_note="", at=None, assignee=None):
+    """Hand the lead to sales: make it an MQL if needed, and assign the next rep with room.
+
+    When nobody has room the hand-off waits unassigned and counts as over capacity.
+    """
+    now = at or timezone.now()
+    level = ServiceLevel.current()
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if Handoff.objects.filter(lead=locked, outcome=Handoff.Outcome.PENDING).exists():
+            raise HandoffExists(locked)
+        if locked.status in (Lead.Status.NEW, Lead.Status.RECYCLED):
+            lead_transition(lead=locked, to_status=Lead.Status.MQL, actor=actor, note="Handed off to sales.", at=now)
+        elif locked.status != Lead.Status.MQL:
+            raise InvalidTransition(locked.status, Lead.Status.MQL)
+        if assignee is None:
+            assignee = pick_assignee(level=level, now=now)
+        try:
+            with transaction.atomic():
+                handoff = Handoff.objects.create(
+                    lead=locked,
+                    created_by=actor,
+                    assigned_to=assignee,
+                    context_note=context_note.strip(),
+                    created_at=now,
+                    accept_deadline=now + datetime.timedelta(hours=level.hours_to_accept),
+                    over_capacity=assignee is None,
+                )
+        except IntegrityError:
+            # A concurrent hand-off of the same lead won the one-pending constraint.
+            raise HandoffExists(locked) from None
+    lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return handoff
+
+
+def handoff_for_new_mql(*, lead_id):
+    """Create the hand-off of a lead that just became an MQL, unless one is pending already."""
+    lead = Lead.objects.filter(pk=lead_id, status=Lead.Status.MQL).first()
+    if lead is None:
+        return None
+    try:
+        return handoff_create(
+            lead=lead, actor=None, context_note=f"Score {lead.score}, fit {lead.get_fit_display().lower()}."
+        )
+    except HandoffExists:
+        return None
+
+
+def _lock_pending(handoff):
+    locked = Handoff.objects.select_for_update().select_related("lead").get(pk=handoff.pk)
+    if locked.outcome != Handoff.Outcome.PENDING:
+        raise HandoffAlreadyAnswered(locked)
+    return locked
+
+
+def handoff_accept(*, handoff, actor, at=None):
+    """Accept the hand-off: the lead becomes SAL and the accepting rep (or the assignee) its owner."""
+    now = at or timezone.now()
+    level = ServiceLevel.current()
+    with transaction.atomic():
+        locked = _lock_pending(handoff)
+        owner = locked.assigned_to or actor
+        lead_transition(lead=locked.lead, to_status=Lead.Status.SAL, actor=actor, note="Hand-off accepted.", at=now)
+        lead_assign_owner(lead=locked.lead, owner=owner, actor=actor)
+        locked.outcome = Handoff.Outcome.ACCEPTED
+        locked.assigned_to = owner
+        locked.responded_at = now
+        locked.responded_by = actor
+        locked.first_contact_deadline = now + datetime.timedelta(hours=level.hours_to_first_contact)
+        locked.save(update_fields=["outcome", "assigned_to", "responded_at", "responded_by", "first_contact_deadline"])
+    return locked
+
+
+def handoff_reject(*, handoff, actor, reason, feedback, at=None):
+    """Reject the hand-off with a reason and feedback for marketing.
+
+    ``not_ready`` recycles the lead to marketing; every other reason disqualifies it.
+    """
+    errors = {}
+    if reason not in Handoff.RejectReason.values:
+        errors["reason"] = "Choose why the lead is rejected."
+    if not (feedback or "").strip():
+        errors["feedback"] = "Tell marketing what was wrong with this lead."
+    if errors:
+        raise ValidationError(errors)
+    now = at or timezone.now()
+    with transaction.atomic():
+        locked = _lock_pending(handoff)
+        target = Lead.Status.RECYCLED if reason == Handoff.RejectReason.NOT_READY else Lead.Status.DISQUALIFIED
+        label = Handoff.RejectReason(reason).label
+        lead_transition(lead=locked.lead, to_status=target, actor=actor, note=f"Hand-off rejected: {label}.", at=now)
+        locked.outcome = Handoff.Outcome.REJECTED
+        locked.reject_reason = reason
+        locked.feedback = feedback.strip()
+        locked.responded_at = now
+        locked.responded_by = actor
+        locked.save(update_fields=["outcome", "reject_reason", "feedback", "responded_at", "responded_by"])
+    return locked
+
+
+def handoff_assign(*, handoff, actor, assignee):
+    """Give a pending hand-off to a rep (a manager's call: capacity is theirs to judge)."""
+    if not sales_reps().filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": "Hand-offs go to active sales reps only."})
+    with transaction.atomic():
+        locked = _lock_pending(handoff)
+        locked.assigned_to = assignee
+        locked.over_capacity = False
+        locked.save(update_fields=["assigned_to", "over_capacity"])
+        SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": timezone.now()})
+    return locked
+
+
+def handoff_record_first_contact(*, lead_id, user_id, at):
+    """Stamp the first contact of the owner after an accepted hand-off (once)."""
+    return Handoff.objects.filter(
+        lead_id=lead_id,
+        outcome=Handoff.Outcome.ACCEPTED,
+        assigned_to_id=user_id,
+        first_contact_at__isnull=True,
+        responded_at__lte=at,
+    ).update(first_contact_at=at)

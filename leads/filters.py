@@ -1,0 +1,54 @@
+"""The one filter of leads, shared by the lead list page, its CSV export and the API."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from campaigns.models import Campaign, Channel
+from leads.models import Lead
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
+    source = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    campaign = django_filters.ModelChoiceFilter(
+        field_name="first_touch_campaign",
+        queryset=Campaign.objects.all(),
+        to_field_name="slug",
+        label="First-touch campaign",
+    )
+    owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.filter(is_active=True))
+    fit = django_filters.MultipleChoiceFilter(choices=Lead.Fit.choices)
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
+    ordering = django_filters.OrderingFilter(
+        fields=(("created_at", "created"), ("score", "score"), ("status_changed_at", "moved"), ("company", "company")),
+    )
+
+    class Meta:
+        model = Lead
+        fields = ["q", "status", "source", "campaign", "owner", "fit", "created_after", "created_before", "mine"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if "@" in value:
+            return queryset.filter(email__icontains=value)
+        terms = Q()
+        for word in value.split()[:5]:
+            terms &= (
+                Q(first_name__icontains=word)
+                | Q(last_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(company__icontains=word)
+            )
+        return queryset.filter(terms)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if not value or user is None or not user.is_authenticated:
+            return queryset
+        return queryset.filter(owner=user)

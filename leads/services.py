@@ -1,0 +1,359 @@
+"""Writes on leads. Every change of a lead goes through one of these functions.
+
+Each takes the acting user as ``actor`` (None for the system: the website form, a task)
+and never a request, so pages, the API, imports and tasks share them.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from campaigns.models import Campaign, Variant
+from leads import scoring
+from leads.channels import channel_from_utm
+from leads.models import Activity, Lead, StatusChange, Touchpoint, can_transition
+from leads.signals import contact_logged, lead_became_mql
+
+
+class LeadError(Exception):
+    """A lead change that the rules refuse."""
+
+
+class InvalidTransition(LeadError):
+    def __init__(self, from_status, to_status):
+        self.from_status, self.to_status = from_status, to_status
+        super().__init__(f"A lead cannot move from {from_status} to {to_status}.")
+
+
+class StaleLead(LeadError):
+    """The caller edited an older version of the lead; ``current`` is the fresh row."""
+
+    def __init__(self, current):
+        self.current = current
+        super().__init__(
+            "Someone else changed this lead while you were looking at it. Nothing was saved; here is its current state."
+        )
+
+
+# Fields a capture, import or edit may set on a lead.
+PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "industry", "company_size", "country")
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+
+
+def normalize_email(value):
+    """Return the e-mail trimmed and lower-cased, or raise ValidationError."""
+    email = (value or "").strip().lower()
+    if not email:
+        raise ValidationError({"email": "An e-mail address is required."})
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": "Enter a valid e-mail address."}) from None
+    return email
+
+
+def lead_by_email(email, *, lock=False):
+    """Return the lead with this e-mail (case-insensitive, on the functional index) or None."""
+    queryset = Lead.objects.alias(email_lower=Lower("email")).filter(email_lower=normalize_email(email))
+    if lock:
+        queryset = queryset.select_for_update()
+    return queryset.first()
+
+
+def _bump(lead, fields, now=None):
+    lead.version += 1
+    lead.updated_at = now or timezone.now()
+    lead.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _lock(lead, version=None):
+    locked = Lead.objects.select_for_update().get(pk=lead.pk)
+    if version is not None and int(version) != locked.version:
+        raise StaleLead(locked)
+    return locked
+
+
+def _sync(target, source):
+    """Copy the fresh row's state onto the caller's instance."""
+    target.__dict__.update({k: v for k, v in source.__dict__.items() if not k.startswith("_")})
+
+
+def _positive_money(value):
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, TypeError, ValueError):
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0:
+        raise ValidationError({"deal_value": "A won lead needs a deal value above zero."})
+    return amount
+
+
+def lead_transition(*, lead, to_status, actor, note="", deal_value=None, lost_reason="", version=None, at=None):
+    """Move the lead to a new status, checking the lifecycle, and write its history.
+
+    Raises InvalidTransition for a move the lifecycle forbids, StaleLead when ``version``
+    is given and no longer current, ValidationError for a missing deal value or reason.
+    """
+    try:
+        to_status = Lead.Status(to_status)
+    except ValueError:
+        raise InvalidTransition(getattr(lead, "status", "?"), to_status) from None
+    now = at or timezone.now()
+    with transaction.atomic():
+        # The row lock serialises concurrent moves; the version check refuses stale ones.
+        locked = _lock(lead, version)
+        if not can_transition(locked.status, to_status):
+            raise InvalidTransition(locked.status, to_status)
+        fields = ["status", "status_changed_at"]
+        if to_status == Lead.Status.WON:
+            locked.deal_value = _positive_money(deal_value)
+            fields.append("deal_value")
+        if to_status == Lead.Status.LOST:
+            if lost_reason not in Lead.LostReason.values:
+                raise ValidationError({"lost_reason": "Say why the lead was lost."})
+            locked.lost_reason = lost_reason
+            fields.append("lost_reason")
+        StatusChange.objects.create(
+            lead=locked, from_status=locked.status, to_status=to_status, changed_by=actor, changed_at=now, note=note
+        )
+        locked.status = to_status
+        locked.status_changed_at = now
+        _bump(locked, fields, now)
+        if to_status == Lead.Status.MQL:
+            lead_id = locked.pk
+            transaction.on_commit(lambda: lead_became_mql.send(sender=Lead, lead_id=lead_id))
+    _sync(lead, locked)
+    return lead
+
+
+@dataclass
+class CaptureResult:
+    lead: Lead
+    created: bool
+    touchpoint: Touchpoint
+    became_mql: bool = False
+
+
+def _resolve_campaign(utm_campaign, default_campaign):
+    if utm_campaign:
+        campaign = Campaign.objects.filter(utm_campaign__iexact=utm_campaign.strip()).first()
+        if campaign is not None:
+            return campaign
+    return default_campaign
+
+
+def _clean_profile(data):
+    values = {}
+    for field in PROFILE_FIELDS:
+        value = data.get(field)
+        if value in (None, ""):
+            continue
+        if field == "company_size":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise ValidationError({"company_size": "Company size must be a whole number."}) from None
+            if value < 0:
+                raise ValidationError({"company_size": "Company size cannot be negative."})
+        elif field == "country":
+            value = str(value).strip().upper()
+            if len(value) != 2 or not value.isalpha():
+                raise ValidationError({"country": "Use a two-letter country code, e.g. DE."})
+        else:
+            max_length = Lead._meta.get_field(field).max_length
+            value = str(value).strip()[:max_length]
+        values[field] = value
+    return values
+
+
+def lead_capture(
+    *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
+):
+    """Find or create the lead of this e-mail and record the touch.
+
+    A known e-mail gets a touchpoint, never a second lead: two concurrent captures of
+    one e-mail make one lead and two touchpoints. Blank profile fields are filled in,
+    the score and fit recomputed, and a new (or recycled) lead whose score reaches the
+    ICP's threshold becomes an MQL, which hands it to sales.
+    """
+    email = normalize_email(data.get("email"))
+    profile = _clean_profile(data)
+    utm = {field: str(data.get(field) or "").strip()[:200] for field in UTM_FIELDS}
+    now = occurred_at or timezone.now()
+    config = config or scoring.ScoringConfig.load()
+    touch_campaign = _resolve_campaign(utm["utm_campaign"], campaign or (form.campaign if form else None))
+    variant = None
+    if touch_campaign is not None and utm["utm_content"]:
+        variant = Variant.objects.filter(campaign=touch_campaign, utm_content__iexact=utm["utm_content"]).first()
+    channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
+
+    with transaction.atomic():
+        lead = lead_by_email(email, lock=True)
+        created = False
+        if lead is None:
+            try:
+                # A savepoint: if a concurrent capture inserted the e-mail first, the unique
+                # index refuses ours and we lock and extend theirs instead.
+                with transaction.atomic():
+                    lead = Lead.objects.create(
+                        email=email,
+                        source=channel,
+                        first_touch_campaign=touch_campaign,
+                        last_touch_campaign=touch_campaign,
+                        created_at=now,
+                        status_changed_at=now,
+                        **profile,
+                    )
+                created = True
+            except IntegrityError:
+                lead = lead_by_email(email, lock=True)
+                if lead is None:
+                    raise
+        touchpoint = Touchpoint.objects.create(
+            lead=lead,
+            campaign=touch_campaign,
+            variant=variant,
+            form=form,
+            kind=kind,
+            channel=channel,
+            page_url=str(data.get("page_url") or "")[:2000],
+            recorded_by=actor,
+            occurred_at=now,
+            **utm,
+        )
+        fields = []
+        if not created:
+            for field, value in profile.items():
+                if getattr(lead, field) in ("", None):
+                    setattr(lead, field, value)
+                    fields.append(field)
+            if touch_campaign is not None and touch_campaign.pk != lead.last_touch_campaign_id:
+                lead.last_touch_campaign = touch_campaign
+                fields.append("last_touch_campaign")
+        score, fit = scoring.evaluate(lead, config)
+        if (score, fit) != (lead.score, lead.fit):
+            lead.score, lead.fit = score, fit
+            fields += ["score", "fit"]
+        if fields:
+            _bump(lead, fields, now)
+        became_mql = False
+        if lead.status in (Lead.Status.NEW, Lead.Status.RECYCLED) and lead.score >= config.profile.mql_threshold:
+            lead_transition(
+                lead=lead,
+                to_status=Lead.Status.MQL,
+                actor=None,
+                note=f"Score {lead.score} reached the MQL threshold of {config.profile.mql_threshold}.",
+                at=now,
+            )
+            became_mql = True
+    return CaptureResult(lead=lead, created=created, touchpoint=touchpoint, became_mql=became_mql)
+
+
+def lead_update(*, lead, actor, version=None, **changes):
+    """Change a lead's profile fields (not its status or owner) and recompute its score."""
+    unknown = set(changes) - set(PROFILE_FIELDS) - {"email"}
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    with transaction.atomic():
+        locked = _lock(lead, version)
+        fields = []
+        if "email" in changes:
+            email = normalize_email(changes.pop("email"))
+            other = lead_by_email(email)
+            if other is not None and other.pk != locked.pk:
+                raise ValidationError({"email": "Another lead already has this e-mail address."})
+            locked.email = email
+            fields.append("email")
+        cleaned = _clean_profile(changes)
+        for field in changes:
+            value = cleaned.get(field, None if field == "company_size" else "")
+            setattr(locked, field, value)
+            fields.append(field)
+        locked.score, locked.fit = scoring.evaluate(locked, scoring.ScoringConfig.load())
+        _bump(locked, [*fields, "score", "fit"])
+    _sync(lead, locked)
+    return lead
+
+
+def lead_assign_owner(*, lead, owner, actor, version=None):
+    """Make the user the lead's owner (the rep who works it)."""
+    with transaction.atomic():
+        locked = _lock(lead, version)
+        locked.owner = owner
+        _bump(locked, ["owner"])
+    _sync(lead, locked)
+    return lead
+
+
+def activity_log(*, lead, actor, kind, subject="", body="", occurred_at=None, assignee=None, due_at=None):
+    """Record a call, e-mail, meeting, note or task on the lead.
+
+    A call, e-mail or meeting is a contact: listeners (hand-offs) learn of it in the same
+    transaction, so the first contact after a hand-off is stamped exactly once.
+    """
+    kind = Activity.Kind(kind)
+    if kind == Activity.Kind.TASK and due_at is None:
+        raise ValidationError({"due_at": "A task needs a due date."})
+    if kind != Activity.Kind.TASK and not (subject.strip() or body.strip()):
+        raise ValidationError({"body": "Say what happened."})
+    now = occurred_at or timezone.now()
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            lead=lead,
+            kind=kind,
+            user=actor,
+            subject=subject.strip()[:200],
+            body=body.strip(),
+            occurred_at=now,
+            assignee=(assignee or actor) if kind == Activity.Kind.TASK else None,
+            due_at=due_at if kind == Activity.Kind.TASK else None,
+        )
+        if kind in Activity.CONTACT_KINDS and actor is not None:
+            contact_logged.send(sender=Activity, lead_id=lead.pk, user_id=actor.pk, at=now)
+    return activity
+
+
+def task_complete(*, task, actor, at=None):
+    """Mark a task done; it then shows on the lead's timeline as done."""
+    if task.kind != Activity.Kind.TASK:
+        raise ValidationError("Only tasks can be completed.")
+    with transaction.atomic():
+        locked = Activity.objects.select_for_update().get(pk=task.pk)
+        if locked.done_at is None:
+            locked.done_at = at or timezone.now()
+            locked.save(update_fields=["done_at"])
+    task.done_at = locked.done_at
+    return task
+
+
+def scores_recompute(*, lead_ids=None, batch_size=2000):
+    """Recompute score and fit of the given leads (all when None) in batches; return how many changed.
+
+    Status is not changed here: a rule change re-ranks leads, it does not flood sales with MQLs.
+    """
+    config = scoring.ScoringConfig.load()
+    queryset = Lead.objects.order_by("pk").only("pk", "email", "score", "fit", "source", *PROFILE_FIELDS)
+    if lead_ids is not None:
+        queryset = queryset.filter(pk__in=lead_ids)
+    changed = 0
+    last_pk = 0
+    while True:
+        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
+        if not batch:
+            return changed
+        dirty = []
+        for lead in batch:
+            score, fit = scoring.evaluate(lead, config)
+            if (score, fit) != (lead.score, lead.fit):
+                lead.score, lead.fit = score, fit
+                dirty.append(lead)
+        if dirty:
+            with transaction.atomic():
+                Lead.objects.bulk_update(dirty, ["score", "fit"])
+            changed += len(dirty)
+        last_pk = batch[-1].pk

@@ -161,7 +161,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tandem"}}
     _queue_dir = VAR_DIR / "celery" / "queue"
     _results_dir = VAR_DIR / "celery" / "results"
-    for _path in (_queue_dir, _results_dir):
+    _control_dir = VAR_DIR / "celery" / "control"
+    for _path in (_queue_dir, _results_dir, _control_dir):
         _path.mkdir(parents=True, exist_ok=True)
     # kombu's filesystem transport: a broker that needs no server, for one machine.
     CELERY_BROKER_URL = "filesystem://"
@@ -169,6 +170,7 @@ else:
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "store_processed": False,
+        "control_folder": str(_control_dir),
     }
     CELERY_RESULT_BACKEND = f"file://{_results_dir}"
 

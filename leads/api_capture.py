@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from leads.capture import origin_allowed
 from leads.models import CaptureForm, Touchpoint
 from leads.services import lead_capture
 
@@ -130,6 +131,11 @@ def _content_length(request):
         return 0
 
 
+def _origin_may_post(request, form, origin):
+    """Return whether a browser page on ``origin`` may post: an allowed origin, or Tandem itself."""
+    return origin_allowed(form, origin) or origin == f"{request.scheme}://{request.get_host()}"
+
+
 def _honeypot_filled(data):
     value = data.get(HONEYPOT_FIELD) if isinstance(data, Mapping) else None
     return value is not None and str(value).strip() != ""
@@ -168,6 +174,7 @@ class CaptureView(APIView):
             201: OpenApiResponse(CaptureResultSerializer, description="A new lead was created."),
             200: OpenApiResponse(CaptureResultSerializer, description="The e-mail is known: a touchpoint was added."),
             400: OpenApiResponse(description='Field errors, e.g. {"email": ["Enter a valid email address."]}.'),
+            403: OpenApiResponse(DetailSerializer, description="Posted by a page on an origin the form does not allow."),
             404: OpenApiResponse(DetailSerializer, description="Unknown or disabled form key."),
             413: OpenApiResponse(DetailSerializer, description="Body too large."),
             415: OpenApiResponse(DetailSerializer, description="Neither JSON nor form-encoded."),
@@ -184,6 +191,12 @@ class CaptureView(APIView):
     def post(self, request, form_key):
         if self.capture_form is None:
             return Response({"detail": "Unknown or disabled form."}, status=status.HTTP_404_NOT_FOUND)
+        origin = request.headers.get("origin")
+        if origin and not _origin_may_post(request, self.capture_form, origin):
+            # CORS alone would only hide the answer: a browser's simple POST still arrives.
+            return Response(
+                {"detail": "This website is not among the form's allowed origins."}, status=status.HTTP_403_FORBIDDEN
+            )
         if _content_length(request) > MAX_BODY_BYTES:
             return Response(
                 {"detail": f"The request body is larger than {MAX_BODY_BYTES // 1024} KB."},

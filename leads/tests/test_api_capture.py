@@ -206,14 +206,23 @@ def test_an_allowed_origin_is_echoed(client, form):
     assert "Access-Control-Allow-Credentials" not in response
 
 
-def test_a_disallowed_origin_gets_no_cors_header(client, form):
+def test_a_page_on_a_disallowed_origin_is_refused_and_gets_no_cors_header(client, form):
     response = client.post(url(form), {"email": "a@example.com"}, HTTP_ORIGIN="https://evil.example")
+    assert response.status_code == 403
+    assert "allowed origins" in response.json()["detail"]
     assert "Access-Control-Allow-Origin" not in response
+    assert not Lead.objects.exists()
+
+
+def test_tandem_itself_and_clients_without_an_origin_may_post(client, form):
+    assert client.post(url(form), {"email": "a@example.com"}, HTTP_ORIGIN="http://testserver").status_code == 201
+    assert client.post(url(form), {"email": "b@example.com"}).status_code == 201  # curl, a server-side integration
 
 
 def test_an_origin_allowed_on_another_form_is_not_allowed_here(client, form):
     other = CaptureFormFactory(allowed_origins="https://partner.example")
     response = client.post(url(form), {"email": "a@example.com"}, HTTP_ORIGIN="https://partner.example")
+    assert response.status_code == 403
     assert "Access-Control-Allow-Origin" not in response
     response = client.post(url(other), {"email": "b@example.com"}, HTTP_ORIGIN="https://partner.example")
     assert response["Access-Control-Allow-Origin"] == "https://partner.example"
@@ -369,6 +378,6 @@ def test_the_endpoint_is_documented_in_the_openapi_schema():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/v1/capture/{form_key}/"]["post"]
-    assert {"200", "201", "400", "404", "413", "429"} <= set(operation["responses"])
+    assert {"200", "201", "400", "403", "404", "413", "429"} <= set(operation["responses"])
     assert set(operation["requestBody"]["content"]) >= {"application/json", "application/x-www-form-urlencoded"}
     assert operation.get("security", []) in ([], [{}])  # public: no credentials

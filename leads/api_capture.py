@@ -174,7 +174,9 @@ class CaptureView(APIView):
             201: OpenApiResponse(CaptureResultSerializer, description="A new lead was created."),
             200: OpenApiResponse(CaptureResultSerializer, description="The e-mail is known: a touchpoint was added."),
             400: OpenApiResponse(description='Field errors, e.g. {"email": ["Enter a valid email address."]}.'),
-            403: OpenApiResponse(DetailSerializer, description="Posted by a page on an origin the form does not allow."),
+            403: OpenApiResponse(
+                DetailSerializer, description="Posted by a page on an origin the form does not allow."
+            ),
             404: OpenApiResponse(DetailSerializer, description="Unknown or disabled form key."),
             413: OpenApiResponse(DetailSerializer, description="Body too large."),
             415: OpenApiResponse(DetailSerializer, description="Neither JSON nor form-encoded."),

@@ -63,7 +63,7 @@ HEADER_ALIASES = {
     **dict.fromkeys(
         ["companysize", "employees", "numberofemployees", "employeecount", "headcount", "size"], "company_size"
     ),
-    **dict.fromkeys(["country", "countrycode", "countryiso"], "country"),
+    **dict.fromkeys(["country", "countrycode", "countryiso", "land", "pays"], "country"),
     **{f"utm{part}": f"utm_{part}" for part in ("source", "medium", "campaign", "content", "term")},
     **dict.fromkeys(["pageurl", "landingpage", "url", "page"], "page_url"),
 }
@@ -74,6 +74,14 @@ FIELD_LABELS = {
     "full_name": "name",
     "company_size": "company size",
     "page_url": "page URL",
+}
+
+
+ENCODING_LABELS = {
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252 (cp1252)",
+    "latin-1": "ISO-8859-1 (latin-1)",
 }
 
 
@@ -324,7 +332,7 @@ def _summary(job, source):
         f"{job.error_rows} rows refused",
     ]
     delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[source.delimiter]
-    return f"{', '.join(parts)}. Read as {source.encoding}, {delimiter}-separated."
+    return f"{', '.join(parts)}. Read as {ENCODING_LABELS[source.encoding]}, {delimiter}-separated."
 
 
 def import_job_run(*, job, batch_size=BATCH_SIZE):

@@ -314,9 +314,10 @@ def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
 
 def _count_records(binary):
     source = open_csv(binary)
-    count = sum(1 for _ in source.records())
-    source.text.detach()
-    return count
+    try:
+        return sum(1 for _ in source.records())
+    finally:
+        source.text.detach()  # the wrapper must not close the caller's file
 
 
 def _finish(job_id, *, state, message):

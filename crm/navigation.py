@@ -19,6 +19,9 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks"),
+    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload"),
+    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye"),
 ]
 
 

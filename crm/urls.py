@@ -14,5 +14,6 @@ urlpatterns = [
     path("campaigns/", include("campaigns.urls")),
     path("leads/", include("leads.urls")),
     path("handoffs/", include("handoffs.urls")),
+    path("api/v1/capture/", include("leads.capture_urls")),
     path("admin/", admin.site.urls),
 ]

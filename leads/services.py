@@ -42,6 +42,7 @@ class StaleLead(LeadError):
 
 # Fields a capture, import or edit may set on a lead.
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "industry", "company_size", "country")
+MAX_COMPANY_SIZE = 10_000_000
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 
 
@@ -126,7 +127,10 @@ def lead_transition(*, lead, to_status, actor, note="", deal_value=None, lost_re
         _bump(locked, fields, now)
         if to_status == Lead.Status.MQL:
             lead_id = locked.pk
-            transaction.on_commit(lambda: lead_became_mql.send(sender=Lead, lead_id=lead_id))
+            # robust: the lead is committed whatever happens to the announcement (a broker
+            # outage must not turn a saved capture into a 500); a periodic sweep routes
+            # any MQL whose hand-off was never queued.
+            transaction.on_commit(lambda: lead_became_mql.send(sender=Lead, lead_id=lead_id), robust=True)
     _sync(lead, locked)
     return lead
 
@@ -160,6 +164,8 @@ def _clean_profile(data):
                 raise ValidationError({"company_size": "Company size must be a whole number."}) from None
             if value < 0:
                 raise ValidationError({"company_size": "Company size cannot be negative."})
+            if value > MAX_COMPANY_SIZE:
+                raise ValidationError({"company_size": f"Company size cannot exceed {MAX_COMPANY_SIZE:,}."})
         elif field == "country":
             value = str(value).strip().upper()
             if len(value) != 2 or not value.isalpha():

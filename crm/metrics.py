@@ -93,6 +93,7 @@ class Outcomes:
     revenue: Decimal = ZERO
     lost: int = 0
     lost_by_reason: dict = field(default_factory=dict)
+    won_by_source: dict = field(default_factory=dict)
     revenue_by_source: dict = field(default_factory=lambda: {model: {} for model in ATTRIBUTION_MODELS})
 
 
@@ -212,6 +213,7 @@ class WeeklyMetrics:
     computed_at: datetime.datetime
     new_leads: NewLeads
     funnel: dict
+    mqls_by_source: dict
     handoffs: Handoffs
     service_level: ServiceLevelFigures
     outcomes: Outcomes
@@ -366,7 +368,7 @@ def weekly_metrics(week=None, *, now=None):
     W = len(weeks) - 1
 
     new_leads, campaigns = _new_leads(weeks, points)
-    funnel, outcomes = _status_changes(weeks, points, campaigns, new_leads)
+    funnel, mqls_by_source, outcomes = _status_changes(weeks, points, campaigns, new_leads)
     handoffs, service_level = _handoffs(weeks, points, level, now)
     handoffs.median_hours_to_accept = _median_hours_to_accept(week)
     spend = _spend(weeks, points, campaigns)
@@ -387,6 +389,7 @@ def weekly_metrics(week=None, *, now=None):
         computed_at=now,
         new_leads=new_leads,
         funnel=funnel,
+        mqls_by_source=mqls_by_source,
         handoffs=handoffs,
         service_level=service_level,
         outcomes=outcomes,
@@ -458,6 +461,8 @@ def _status_changes(weeks, points, campaigns, new_leads):
     funnel[S.NEW] = new_leads.total
     outcomes = Outcomes()
     lost_by_reason = defaultdict(int)
+    mqls_by_source = defaultdict(int)
+    won_by_source = defaultdict(int)
     first_touch = defaultdict(Decimal)
     for row in rows:
         status = row["to_status"]
@@ -474,12 +479,15 @@ def _status_changes(weeks, points, campaigns, new_leads):
         funnel[status] += count
         slug = row["lead__first_touch_campaign__slug"]
         campaign = _campaign(campaigns, slug, row["lead__first_touch_campaign__name"]) if slug else None
-        if status == S.MQL and campaign:
-            campaign.mqls += count
+        if status == S.MQL:
+            mqls_by_source[row["lead__source"]] += count
+            if campaign:
+                campaign.mqls += count
         elif status == S.WON:
             revenue = row[f"r{W}"] or ZERO
             outcomes.won += count
             outcomes.revenue += revenue
+            won_by_source[row["lead__source"]] += count
             first_touch[row["lead__source"]] += revenue
             if campaign:
                 campaign.wins += count
@@ -488,8 +496,9 @@ def _status_changes(weeks, points, campaigns, new_leads):
             outcomes.lost += count
             lost_by_reason[row["lead__lost_reason"] or "unknown"] += count
     outcomes.lost_by_reason = _sorted_counts(lost_by_reason)
+    outcomes.won_by_source = _sorted_counts(won_by_source)
     outcomes.revenue_by_source["first_touch"] = _sorted_money(first_touch)
-    return funnel, outcomes
+    return funnel, _sorted_counts(mqls_by_source), outcomes
 
 
 def _sorted_money(amounts):

@@ -19,6 +19,8 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Digests", "digest-list", Perm.READ, "envelope-paper"),
+    NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders"),
 ]
 
 

@@ -10,6 +10,10 @@ admin.site.index_title = "Marketing and sales data"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/campaigns.csv", views.campaigns_csv, name="dashboard-campaigns-csv"),
+    path("team/", views.team_settings, name="team-settings"),
+    path("digests/", views.digest_list, name="digest-list"),
+    path("digests/<int:pk>/", views.digest_detail, name="digest-detail"),
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -169,6 +169,11 @@ def test_outcomes_count_wins_with_revenue_and_losses_with_reasons(metrics):
     o = metrics.outcomes
     assert (o.won, o.revenue, o.lost) == (1, Decimal("1000.00"), 1)
     assert o.lost_by_reason == {"price": 1}
+    assert o.won_by_source == {"paid_search": 1}
+
+
+def test_mqls_are_counted_by_source(metrics):
+    assert metrics.mqls_by_source == {"paid_search": 2, "webinar": 2}
 
 
 def test_revenue_is_attributed_by_first_touch_last_touch_before_sql_and_linear(metrics):

@@ -18,6 +18,7 @@ class ServiceLevelForm(_NoTagHelperMixin, forms.ModelForm):
     class Meta:
         model = ServiceLevel
         fields = ["hours_to_accept", "hours_to_first_contact", "weekly_mql_target", "default_rep_capacity"]
+        labels = {"weekly_mql_target": "Weekly MQL target"}
 
     def clean_hours_to_accept(self):
         hours = self.cleaned_data["hours_to_accept"]

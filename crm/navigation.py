@@ -19,9 +19,11 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
-    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks"),
-    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload"),
-    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye"),
+    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks", "marketing"),
+    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload", "marketing"),
+    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye", "marketing"),
+    NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
+    NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
 ]
 
 

@@ -19,6 +19,8 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Leads", "leads:list", Perm.READ, "person-lines-fill"),
+    NavItem("Today", "leads:today", Perm.WORK_LEADS, "calendar-check"),
 ]
 
 

@@ -106,9 +106,13 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, lead, **kwargs):
+        # Several forms share the detail page: their own ids keep labels tied to their fields.
+        kwargs.setdefault("auto_id", "move_%s")
         super().__init__(*args, **kwargs)
         labels = dict(Lead.Status.choices)
-        self.fields["to_status"].choices = [(status.value, labels[status]) for status in offered_statuses(lead)]
+        offered = [(status.value, labels[status]) for status in offered_statuses(lead)]
+        # A blank first choice: nothing moves by accident when the form is sent as it loads.
+        self.fields["to_status"].choices = [("", "— choose —"), *offered] if offered else []
         self.fields["version"].initial = lead.version
 
     def clean(self):
@@ -125,7 +129,9 @@ LOGGABLE_KINDS = [(kind.value, kind.label) for kind in Activity.Kind if kind != 
 
 
 class ActivityForm(forms.Form):
-    kind = forms.ChoiceField(choices=LOGGABLE_KINDS, initial=Activity.Kind.CALL, widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        choices=LOGGABLE_KINDS, initial=Activity.Kind.CALL, widget=forms.RadioSelect(attrs={"class": "btn-check"})
+    )
     subject = forms.CharField(max_length=200, required=False)
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="What happened")
     # "How did you hear about us?" — what the buyer names becomes a sales-reported touchpoint.
@@ -134,6 +140,10 @@ class ActivityForm(forms.Form):
     )
     reported_campaign = _campaign_field("Campaign they named")
     reported_note = forms.CharField(max_length=500, required=False, label="In their words")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "log_%s")
+        super().__init__(*args, **kwargs)
 
     def clean(self):
         cleaned = super().clean()
@@ -154,6 +164,7 @@ class TaskForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=None, empty_label=None, label="For")
 
     def __init__(self, *args, assignees, user, **kwargs):
+        kwargs.setdefault("auto_id", "task_%s")
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignees
         self.fields["assignee"].initial = user.pk

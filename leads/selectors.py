@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from crm import roles
 from leads.models import Activity, Lead
@@ -256,7 +256,12 @@ def merge_comparison(survivor, duplicate):
         values = []
         for lead in (survivor, duplicate):
             display = getattr(lead, f"get_{name}_display", None)
-            values.append(display() if display else getattr(lead, name))
+            value = display() if display else getattr(lead, name)
+            if isinstance(value, datetime.datetime):
+                value = dateformat.format(timezone.localtime(value), "j M Y, H:i")
+            elif name == "owner" and value is not None:
+                value = value.get_full_name() or value.get_username()
+            values.append("—" if value in ("", None) else value)
         rows.append((field.verbose_name.capitalize(), *values))
     # Every reverse relation moves on merge, those of other apps included: count them generically.
     history = []

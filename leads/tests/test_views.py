@@ -362,7 +362,7 @@ def test_only_the_allowed_next_statuses_are_offered(client, users):
     lead = LeadFactory(status=S.SAL, owner=users["sales"])
     client.force_login(users["sales"])
     form = client.get(lead.get_absolute_url()).context["transition_form"]
-    assert [value for value, _ in form.fields["to_status"].choices] == ["sql", "lost", "recycled", "disqualified"]
+    assert [value for value, _ in form.fields["to_status"].choices] == ["", "sql", "lost", "recycled", "disqualified"]
 
 
 def test_a_status_not_allowed_next_is_refused_with_a_field_error(client, users):

@@ -548,3 +548,21 @@ def test_an_edit_to_another_leads_email_shows_the_field_error(client, users):
     response = client.post(reverse("leads:edit", args=[lead.pk]), edit_data(lead, email="taken@example.com"))
     assert response.status_code == 200
     assert response.context["form"].errors["email"] == ["Another lead already has this e-mail address."]
+
+
+def test_the_navigation_marks_only_the_most_specific_page(client, users):
+    client.force_login(users["sales"])
+    items = {item["label"]: item["active"] for item in client.get(reverse("leads:today")).context["nav_items"]}
+    assert items["Today"] is True and items["Leads"] is False
+    items = {item["label"]: item["active"] for item in client.get(reverse("leads:list")).context["nav_items"]}
+    assert items["Leads"] is True and items["Today"] is False
+
+
+def test_bad_filter_values_show_errors_not_500(client, users):
+    LeadFactory()
+    client.force_login(users["managers"])
+    bad = {"created_after": "yesterday", "campaign": "no-such", "owner": "abc", "status": "zombie", "after": "%%%"}
+    response = client.get(reverse("leads:list"), bad)
+    assert response.status_code == 200
+    assert {"created_after", "campaign", "owner", "status"} <= set(response.context["filter"].form.errors)
+    assert client.get(reverse("leads:export"), bad).status_code == 200

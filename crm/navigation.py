@@ -24,6 +24,8 @@ NAV_ITEMS = [
     NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye", "marketing"),
     NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
     NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
+    NavItem("Leads", "leads:list", Perm.READ, "person-lines-fill", "sales"),
+    NavItem("Today", "leads:today", Perm.WORK_LEADS, "calendar-check", "sales"),
 ]
 
 
@@ -36,4 +38,8 @@ def nav_items_for(user, current_path=""):
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
         items.append({"label": item.label, "url": url, "icon": item.icon, "active": active, "section": item.section})
+    # Nested entries (/leads/ and /leads/today/): only the most specific match is current.
+    matches = [entry for entry in items if entry["active"]]
+    for entry in matches:
+        entry["active"] = len(entry["url"]) == max(len(match["url"]) for match in matches)
     return items

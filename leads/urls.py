@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads import views_marketing
+from leads import views, views_marketing
 
 app_name = "leads"
 
@@ -21,4 +21,16 @@ urlpatterns = [
     path("scoring/rules/<int:pk>/edit/", views_marketing.scoring_rule_edit, name="scoring_rule_edit"),
     path("scoring/rules/<int:pk>/delete/", views_marketing.scoring_rule_delete, name="scoring_rule_delete"),
     path("scoring/rules/<int:pk>/toggle/", views_marketing.scoring_rule_toggle, name="scoring_rule_toggle"),
+    # Lead pages: list, export, create, detail and its forms, edit, merge, the day's tasks.
+    path("", views.lead_list, name="list"),
+    path("export.csv", views.lead_export, name="export"),
+    path("new/", views.lead_create, name="create"),
+    path("today/", views.today, name="today"),
+    path("<int:pk>/", views.lead_detail, name="detail"),
+    path("<int:pk>/edit/", views.lead_edit, name="edit"),
+    path("<int:pk>/move/", views.lead_move, name="move"),
+    path("<int:pk>/activities/", views.lead_log_activity, name="log_activity"),
+    path("<int:pk>/tasks/", views.lead_add_task, name="add_task"),
+    path("<int:pk>/merge/", views.lead_merge, name="merge"),
+    path("tasks/<int:pk>/done/", views.task_done, name="task_done"),
 ]

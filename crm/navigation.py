@@ -19,6 +19,9 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Hand-offs", "handoffs:inbox", Perm.READ, "inbox"),
+    NavItem("Pipeline", "handoffs:pipeline", Perm.WORK_LEADS, "kanban"),
+    NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear"),
 ]
 
 

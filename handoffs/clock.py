@@ -14,10 +14,12 @@ class Clock:
 
 
 def duration_text(seconds):
-    """Return a whole-minute duration as "2 d 3 h", "3 h 12 min", "3 h", "12 min" or "under a minute"."""
+    """Return a whole-minute duration as "2 d 3 h", "30 h", "3 h 12 min", "12 min" or "under a minute"."""
     minutes = int(seconds) // 60
-    days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
+    # Days only from two on: a 24 h service level reads "24 h left", not "1 d".
+    days = hours // 24 if hours >= 48 else 0
+    hours -= days * 24
     if days:
         return f"{days} d {hours} h" if hours else f"{days} d"
     if hours:
@@ -32,4 +34,5 @@ def sla_clock(deadline, now):
     delta = int((deadline - now).total_seconds())
     if delta < 0:
         return Clock(overdue=True, seconds=-delta, text=f"overdue by {duration_text(-delta)}")
-    return Clock(overdue=False, seconds=delta, text=f"{duration_text(delta)} left")
+    # Time left rounds up, like any countdown: a fresh 24 h hand-off shows "24 h left", not "23 h 59 min".
+    return Clock(overdue=False, seconds=delta, text=f"{duration_text(-(-delta // 60) * 60)} left")

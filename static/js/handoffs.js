@@ -6,10 +6,10 @@
   // Same words as handoffs/clock.py.
   function durationText(seconds) {
     var minutes = Math.floor(seconds / 60);
-    var days = Math.floor(minutes / 1440);
-    minutes -= days * 1440;
     var hours = Math.floor(minutes / 60);
     minutes -= hours * 60;
+    var days = hours >= 48 ? Math.floor(hours / 24) : 0;
+    hours -= days * 24;
     if (days) { return hours ? days + " d " + hours + " h" : days + " d"; }
     if (hours) { return minutes ? hours + " h " + minutes + " min" : hours + " h"; }
     if (minutes) { return minutes + " min"; }
@@ -24,7 +24,7 @@
       var delta = Math.round((deadline - now) / 1000);
       var overdue = delta < 0;
       var text = clock.querySelector(".sla-text") || clock;
-      text.textContent = overdue ? "overdue by " + durationText(-delta) : durationText(delta) + " left";
+      text.textContent = overdue ? "overdue by " + durationText(-delta) : durationText(Math.ceil(delta / 60) * 60) + " left";
       if (clock.classList.contains("badge")) {
         clock.classList.toggle("text-bg-danger", overdue);
         clock.classList.toggle("text-bg-light", !overdue);

@@ -527,3 +527,26 @@ def test_the_board_costs_the_same_queries_for_3_or_30_cards(client, users, djang
     fill(27)
     many = _queries(client, django_assert_max_num_queries, url, 20)
     assert many == few
+
+
+# --- navigation -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "labels"),
+    [
+        ("marketing", ["Dashboard", "Hand-offs"]),
+        ("sales", ["Dashboard", "Hand-offs", "Pipeline"]),
+        ("managers", ["Dashboard", "Hand-offs", "Pipeline", "Reps"]),
+    ],
+)
+def test_each_role_sees_its_hand_off_pages_in_the_navigation(client, users, role, labels):
+    client.force_login(users[role])
+    nav = client.get(reverse("handoffs:inbox")).context["nav_items"]
+    assert [item["label"] for item in nav] == labels
+
+
+def test_only_the_current_page_is_marked_in_the_navigation(client, users):
+    client.force_login(users["managers"])
+    nav = client.get(reverse("handoffs:pipeline")).context["nav_items"]
+    assert [item["label"] for item in nav if item["active"]] == ["Pipeline"]

@@ -32,6 +32,12 @@ def nav_items_for(user, current_path=""):
         if not roles.has_perm(user, item.perm):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active, "section": item.section})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": matches, "section": item.section})
+    # Only the longest match is current: /handoffs/pipeline/ is Pipeline, not also Hand-offs.
+    matching = [entry for entry in items if entry["active"]]
+    if len(matching) > 1:
+        longest = max(matching, key=lambda entry: len(entry["url"]))
+        for entry in matching:
+            entry["active"] = entry is longest
     return items

@@ -502,9 +502,9 @@ def test_the_inbox_costs_the_same_queries_for_3_or_30_hand_offs(client, users, d
     client.force_login(users[role])
     url = reverse("handoffs:inbox")
     _fill_inbox(users, 3)
-    few = _queries(client, django_assert_max_num_queries, url, 30)
+    few = _queries(client, django_assert_max_num_queries, url, 15)
     _fill_inbox(users, 27)
-    many = _queries(client, django_assert_max_num_queries, url, 30)
+    many = _queries(client, django_assert_max_num_queries, url, 15)
     assert many == few
 
 
@@ -523,9 +523,9 @@ def test_the_board_costs_the_same_queries_for_3_or_30_cards(client, users, djang
             )
 
     fill(3)
-    few = _queries(client, django_assert_max_num_queries, url, 20)
+    few = _queries(client, django_assert_max_num_queries, url, 12)
     fill(27)
-    many = _queries(client, django_assert_max_num_queries, url, 20)
+    many = _queries(client, django_assert_max_num_queries, url, 12)
     assert many == few
 
 

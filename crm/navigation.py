@@ -26,6 +26,9 @@ NAV_ITEMS = [
     NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
     NavItem("Leads", "leads:list", Perm.READ, "person-lines-fill", "sales"),
     NavItem("Today", "leads:today", Perm.WORK_LEADS, "calendar-check", "sales"),
+    NavItem("Hand-offs", "handoffs:inbox", Perm.READ, "inbox", "sales"),
+    NavItem("Pipeline", "handoffs:pipeline", Perm.WORK_LEADS, "kanban", "sales"),
+    NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
 ]
 
 
@@ -36,10 +39,12 @@ def nav_items_for(user, current_path=""):
         if not roles.has_perm(user, item.perm):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active, "section": item.section})
-    # Nested entries (/leads/ and /leads/today/): only the most specific match is current.
-    matches = [entry for entry in items if entry["active"]]
-    for entry in matches:
-        entry["active"] = len(entry["url"]) == max(len(match["url"]) for match in matches)
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": matches, "section": item.section})
+    # Only the longest match is current: /handoffs/pipeline/ is Pipeline, not also Hand-offs.
+    matching = [entry for entry in items if entry["active"]]
+    if len(matching) > 1:
+        longest = max(matching, key=lambda entry: len(entry["url"]))
+        for entry in matching:
+            entry["active"] = entry is longest
     return items

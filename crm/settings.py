@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         # Monday 07:00 in TIME_ZONE, for the ISO week that just ended.
         "schedule": crontab(day_of_week=1, hour=7, minute=0),
     },
+    "handoff-reminders": {
+        "task": "handoffs.tasks.send_handoff_reminders",
+        # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- E-mail -------------------------------------------------------------------

@@ -19,6 +19,8 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Campaigns", "campaigns:list", Perm.READ, "megaphone"),
+    NavItem("Feedback", "marketing:feedback", Perm.READ, "chat-left-quote"),
 ]
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("", include("crm.marketing_urls")),
     path("leads/", include("leads.urls")),
     path("handoffs/", include("handoffs.urls")),
     path("admin/", admin.site.urls),

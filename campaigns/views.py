@@ -4,6 +4,8 @@ The detail page with the campaign's figures lives in crm (crm/marketing_views.py
 reads leads and hand-offs, which campaigns may not import. Spend is in spend_views.py.
 """
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -32,6 +34,7 @@ from campaigns.services import (
 from crm.roles import Perm, perm_required
 
 PAGE_SIZE = 25
+CENT = Decimal("0.01")
 
 
 @perm_required(Perm.READ)
@@ -75,7 +78,8 @@ def campaign_export(request):
             c.start_date,
             c.end_date,
             c.budget,
-            c.spent,
+            # Quantized: SQLite's SUM drops trailing zeros that PostgreSQL keeps.
+            c.spent.quantize(CENT),
             c.variant_count,
             c.owner.get_username() if c.owner else "",
             c.archived,

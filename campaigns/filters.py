@@ -11,9 +11,13 @@ from campaigns.selectors import campaign_owner_choices
 class CampaignFilter(django_filters.FilterSet):
     ARCHIVED_CHOICES = (("", "Hide archived"), ("include", "Include archived"), ("only", "Only archived"))
 
-    q = django_filters.CharFilter(method="filter_search", label="Search", help_text="Name, slug or utm key")
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "Name, slug or utm key", "type": "search"}),
+    )
     status = django_filters.MultipleChoiceFilter(
-        choices=Campaign.Status.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+        choices=Campaign.Status.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
     )
     channel = django_filters.ChoiceFilter(choices=CAMPAIGN_CHANNELS, empty_label="Any channel")
     owner = django_filters.ModelChoiceFilter(queryset=lambda request: campaign_owner_choices(), empty_label="Anyone")
@@ -39,6 +43,7 @@ class CampaignFilter(django_filters.FilterSet):
         ),
         field_labels={"start_date": "Start", "end_date": "End", "spent": "Spent"},
         label="Sort by",
+        empty_label="Newest start first",
     )
 
     class Meta:

@@ -51,6 +51,7 @@ class CampaignForm(forms.ModelForm):
             "audience_notes": forms.Textarea(attrs={"rows": 3}),
             "budget": forms.NumberInput(attrs={"min": "0", "step": "0.01"}),
         }
+        labels = {"utm_campaign": "utm_campaign key"}
         help_texts = {
             "slug": "Used in the page address. Left empty, it is made from the name.",
             "utm_campaign": "The utm_campaign value in your links. Left empty, the slug is used.",
@@ -212,6 +213,7 @@ class DateRangeForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=DateInput())
 
     def __init__(self, data=None, *, default_from, default_to, **kwargs):
+        kwargs.setdefault("initial", {"date_from": default_from, "date_to": default_to})
         super().__init__(data, **kwargs)
         self.default_from, self.default_to = default_from, default_to
 

@@ -21,12 +21,17 @@ from crm.roles import Perm, perm_required
 FEEDBACK_PAGE_SIZE = 25
 
 
+def _range_data(request):
+    # Unbound without a date in the query, so the picker shows the default range it stands for.
+    return request.GET if {"date_from", "date_to"} & set(request.GET) else None
+
+
 @perm_required(Perm.READ)
 def campaign_detail(request, slug):
     """Show a campaign, its figures for a date range, its leads per week, spend and variants."""
     campaign = get_object_or_404(Campaign.objects.select_related("owner"), slug=slug)
     default_from, default_to = campaign_stats.default_range()
-    range_form = DateRangeForm(request.GET or None, default_from=default_from, default_to=default_to)
+    range_form = DateRangeForm(_range_data(request), default_from=default_from, default_to=default_to)
     start, end = range_form.range()
     weeks = campaign_stats.campaign_leads_per_week(campaign=campaign, start=start, end=end)
     context = {
@@ -50,7 +55,7 @@ def campaign_ab(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     today = timezone.localdate()
     range_form = DateRangeForm(
-        request.GET or None, default_from=min(campaign.start_date, today), default_to=max(campaign.start_date, today)
+        _range_data(request), default_from=min(campaign.start_date, today), default_to=max(campaign.start_date, today)
     )
     start, end = range_form.range()
     comparison = campaign_stats.variant_comparison(campaign=campaign, start=start, end=end)

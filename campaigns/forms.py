@@ -61,10 +61,8 @@ class CampaignForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["utm_campaign"].required = False
-        owners = campaign_owner_choices()
-        if self.instance.owner_id:
-            owners = owners | type(self.instance.owner).objects.filter(pk=self.instance.owner_id)
-        self.fields["owner"].queryset = owners.distinct()
+        # A former marketer stays selectable on the campaigns they own, so editing keeps them.
+        self.fields["owner"].queryset = campaign_owner_choices(keep=self.instance.owner)
         self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.get_username()
         # The slug field follows the name in the browser until someone edits it (static/js/campaigns.js).
         self.fields["name"].widget.attrs["data-slug-source"] = "true"

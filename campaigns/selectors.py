@@ -8,7 +8,7 @@ from collections import Counter
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DecimalField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from campaigns.models import Campaign, Spend, Variant
@@ -60,14 +60,12 @@ def campaign_variants(*, campaign):
     return Variant.objects.filter(campaign=campaign).order_by("name", "pk")
 
 
-def campaign_owner_choices():
-    """Return the users who may own a campaign: active marketers and managers."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[MARKETING, MANAGERS])
-        .distinct()
-        .order_by("username")
-    )
+def campaign_owner_choices(*, keep=None):
+    """Return the users who may own a campaign: active marketers and managers (and ``keep``, the current owner)."""
+    allowed = Q(is_active=True, groups__name__in=[MARKETING, MANAGERS])
+    if keep is not None:
+        allowed |= Q(pk=keep.pk)
+    return get_user_model().objects.filter(allowed).distinct().order_by("username")
 
 
 def outside_references(obj):

@@ -250,6 +250,23 @@ def test_editing_keeps_its_own_slug_and_refuses_anothers(client, users, spring):
     assert Campaign.objects.get(pk=spring.pk).name == "Spring 2"
 
 
+def test_a_former_marketer_stays_the_owner_when_the_campaign_is_edited(client, users, make_user, spring):
+    former = make_user("fred")  # no longer in marketing
+    spring.owner = former
+    spring.save()
+    client.force_login(users["marketing"])
+    form = client.get(reverse("campaigns:edit", args=[spring.slug])).context["form"]
+    assert former in form.fields["owner"].queryset
+    response = client.post(
+        reverse("campaigns:edit", args=[spring.slug]),
+        campaign_data(slug="spring", utm_campaign="spring_utm", owner=former.pk, name="Spring again"),
+    )
+    assert response.status_code == 302
+    assert Campaign.objects.get(pk=spring.pk).owner == former
+    new_form = client.get(reverse("campaigns:create")).context["form"]
+    assert former not in new_form.fields["owner"].queryset
+
+
 def test_user_text_is_escaped(client, users):
     CampaignFactory(name="<script>alert(1)</script>", slug="xss")
     client.force_login(users["sales"])

@@ -16,6 +16,9 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     sign_in(page, users["marketing"].username)
     page.get_by_test_id("main-nav").get_by_role("link", name="Campaigns").click()
     page.get_by_test_id("new-campaign").click()
+    page.wait_for_url("**/campaigns/new/")
+    # The slug follows the name once campaigns.js has wired the fields, on DOMContentLoaded.
+    page.wait_for_load_state("load")
 
     # The slug and utm key follow the name as it is typed.
     page.fill("#id_name", "Spring Launch 2026")
@@ -31,8 +34,9 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     page.fill("#id_variant-name", "Hero A")
     page.fill("#id_variant-utm_content", "hero-a")
     page.get_by_test_id("variant-add").click()
-    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("variant-row").wait_for()
     assert page.get_by_test_id("variant-row").count() == 1
+    page.wait_for_load_state("load")
 
     # Spend, in place with htmx: a negative amount is refused inline, then a real one is added.
     today = timezone.localdate().isoformat()

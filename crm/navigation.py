@@ -19,16 +19,18 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
-    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks", "marketing"),
-    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload", "marketing"),
-    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye", "marketing"),
-    NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
-    NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
     NavItem("Leads", "leads:list", Perm.READ, "person-lines-fill", "sales"),
     NavItem("Today", "leads:today", Perm.WORK_LEADS, "calendar-check", "sales"),
     NavItem("Hand-offs", "handoffs:inbox", Perm.READ, "inbox", "sales"),
     NavItem("Pipeline", "handoffs:pipeline", Perm.WORK_LEADS, "kanban", "sales"),
+    NavItem("Campaigns", "campaigns:list", Perm.READ, "megaphone", "marketing"),
+    NavItem("Feedback", "marketing:feedback", Perm.READ, "chat-left-quote", "marketing"),
+    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks", "marketing"),
+    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload", "marketing"),
+    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye", "marketing"),
+    NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
     NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
+    NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
 ]
 
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("", include("crm.marketing_urls")),
     path("leads/", include("leads.urls")),
     path("handoffs/", include("handoffs.urls")),
     path("api/v1/capture/", include("leads.capture_urls")),

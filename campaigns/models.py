@@ -72,7 +72,9 @@ class Campaign(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("campaigns:detail", args=[self.slug])
+        # The detail page shows what became of the campaign's leads, which campaigns may not
+        # read, so crm routes it (crm/marketing_urls.py) at /campaigns/<slug>/.
+        return reverse("marketing:campaign-detail", args=[self.slug])
 
     def clean(self):
         if self.end_date and self.start_date and self.end_date < self.start_date:

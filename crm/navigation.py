@@ -19,6 +19,18 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("Leads", "leads:list", Perm.READ, "person-lines-fill", "sales"),
+    NavItem("Today", "leads:today", Perm.WORK_LEADS, "calendar-check", "sales"),
+    NavItem("Hand-offs", "handoffs:inbox", Perm.READ, "inbox", "sales"),
+    NavItem("Pipeline", "handoffs:pipeline", Perm.WORK_LEADS, "kanban", "sales"),
+    NavItem("Campaigns", "campaigns:list", Perm.READ, "megaphone", "marketing"),
+    NavItem("Feedback", "marketing:feedback", Perm.READ, "chat-left-quote", "marketing"),
+    NavItem("Capture forms", "leads:capture_form_list", Perm.READ, "ui-checks", "marketing"),
+    NavItem("Import", "leads:import_upload", Perm.IMPORT_LEADS, "upload", "marketing"),
+    NavItem("Scoring", "leads:scoring", Perm.READ, "bullseye", "marketing"),
+    NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
+    NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
+    NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
 ]
 
 
@@ -29,6 +41,12 @@ def nav_items_for(user, current_path=""):
         if not roles.has_perm(user, item.perm):
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active, "section": item.section})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": matches, "section": item.section})
+    # Only the longest match is current: /handoffs/pipeline/ is Pipeline, not also Hand-offs.
+    matching = [entry for entry in items if entry["active"]]
+    if len(matching) > 1:
+        longest = max(matching, key=lambda entry: len(entry["url"]))
+        for entry in matching:
+            entry["active"] = entry is longest
     return items

@@ -195,6 +195,11 @@ CELERY_BEAT_SCHEDULE = {
         # Monday 07:00 in TIME_ZONE, for the ISO week that just ended.
         "schedule": crontab(day_of_week=1, hour=7, minute=0),
     },
+    "handoff-reminders": {
+        "task": "handoffs.tasks.send_handoff_reminders",
+        # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # --- E-mail -------------------------------------------------------------------
@@ -230,6 +235,9 @@ DIGEST_WEBHOOKS = {
     "sales": env_str("DIGEST_WEBHOOK_SALES", ""),
     "managers": env_str("DIGEST_WEBHOOK_MANAGERS", ""),
 }
+# Failed digest deliveries are retried after base, 2×base, 4×base… seconds (capped at an hour).
+DIGEST_RETRY_BASE_SECONDS = env_int("DIGEST_RETRY_BASE_SECONDS", 60, minimum=0)
+DIGEST_MAX_RETRIES = env_int("DIGEST_MAX_RETRIES", 5, minimum=0)
 # Absolute address used in e-mails ("open the dashboard"), where no request is at hand.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -1,10 +1,39 @@
-"""Celery tasks of the project package."""
+"""Celery tasks of the project package: thin wrappers around crm.digests."""
 
 from celery import shared_task
+from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
+
+from crm import digests
+from crm.weeks import Week
 
 
 @shared_task(name="crm.tasks.ping")
 def ping():
     """Answer a liveness probe from a worker (`celery -A crm call crm.tasks.ping`)."""
     return {"pong": True, "at": timezone.now().isoformat()}
+
+
+@shared_task(bind=True, name="crm.tasks.send_weekly_digests")
+def send_weekly_digests(self, week=None, force=False):
+    """Build the digests of the week (default: the week just ended) and queue each delivery not yet sent."""
+    week = Week.parse(week) if week else Week.last_complete()
+    ids = digests.weekly_digests_prepare(week=week, force=force)
+    # Deliveries follow the queue this run came in on, so the workers serving it finish what it started.
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    options = {"queue": queue} if queue else {}
+    # Queued after commit, so a worker never looks for rows it cannot see yet.
+    transaction.on_commit(lambda: [deliver_digest.apply_async((delivery_id,), **options) for delivery_id in ids])
+    return {"week": week.label, "queued": len(ids)}
+
+
+@shared_task(bind=True, name="crm.tasks.deliver_digest", max_retries=settings.DIGEST_MAX_RETRIES)
+def deliver_digest(self, delivery_id):
+    """Send one digest delivery; on failure retry with exponential backoff (the row records each failure)."""
+    try:
+        return digests.delivery_send(delivery_id=delivery_id)
+    except digests.DeliveryFailed as exc:
+        if self.request.retries >= self.max_retries:
+            return "failed"
+        raise self.retry(exc=exc, countdown=digests.retry_delay(self.request.retries)) from exc

@@ -1,16 +1,144 @@
-"""Project-level pages: the home page and the health check."""
+"""Project-level pages: the dashboard, team settings, the digest archive, and the health check."""
 
+import csv
+import re
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
-from django.shortcuts import render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from crm import dashboard, roles, services
+from crm.forms import QuarterlyGoalForm, ServiceLevelForm
+from crm.metrics import weekly_metrics
+from crm.models import Audience, Digest, QuarterlyGoal
+from crm.roles import Perm, perm_required
+from crm.weeks import InvalidWeek, Quarter, Week
+from handoffs.models import ServiceLevel
+
+QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+def _week_from(request):
+    """Return the requested week, or the last complete one (with a message when the request was malformed)."""
+    label = request.GET.get("week")
+    if label:
+        try:
+            return Week.parse(label)
+        except InvalidWeek as exc:
+            messages.error(request, f"{exc} Showing the last complete week.")
+    return Week.last_complete()
 
 
 def home(request):
-    """Show the signed-in user where to start."""
-    return render(request, "crm/home.html")
+    """Show the weekly alignment dashboard for the chosen week (default: the last complete one)."""
+    if not roles.has_perm(request.user, Perm.READ):
+        return render(request, "crm/no_role.html", status=403)
+    week = _week_from(request)
+    numbers = weekly_metrics(week)
+    current = Week.current()
+    context = {
+        "m": numbers,
+        "cards": dashboard.headline_cards(numbers),
+        "charts": dashboard.chart_data(numbers),
+        "attribution": dashboard.attribution_rows(numbers),
+        "attribution_labels": dashboard.ATTRIBUTION_LABELS,
+        "previous_week": week.previous(),
+        "next_week": week.next() if week < current else None,
+        "current_week": current,
+        "last_complete_week": current.previous(),
+    }
+    return render(request, "crm/home.html", context)
+
+
+@perm_required(Perm.READ)
+def campaigns_csv(request):
+    """Download the dashboard's campaign table of the week as CSV."""
+    week = _week_from(request)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="campaigns-{week.label}.csv"'
+    writer = csv.writer(response)
+    for row in dashboard.campaigns_csv_rows(weekly_metrics(week)):
+        writer.writerow(row)
+    return response
+
+
+def _quarter_from(request):
+    match = QUARTER_RE.match(request.GET.get("quarter", ""))
+    if match:
+        return Quarter(int(match.group(1)), int(match.group(2)))
+    return Quarter.of_week(Week.current())
+
+
+@perm_required(Perm.MANAGE_TEAM)
+@require_http_methods(["GET", "POST"])
+def team_settings(request):
+    """Let managers edit the service level and the goals of a quarter."""
+    quarter = _quarter_from(request)
+    level = ServiceLevel.current()
+    goal = QuarterlyGoal.objects.filter(year=quarter.year, quarter=quarter.number).first()
+    level_form = ServiceLevelForm(instance=level, prefix="sl")
+    goal_form = QuarterlyGoalForm(instance=goal, prefix="goal")
+    if request.method == "POST":
+        if request.POST.get("form") == "service_level":
+            level_form = ServiceLevelForm(request.POST, instance=ServiceLevel.current(), prefix="sl")
+            if level_form.is_valid():
+                services.service_level_update(actor=request.user, **level_form.cleaned_data)
+                messages.success(request, "Service level saved.")
+                return redirect(f"{reverse('team-settings')}?quarter={quarter.label}")
+        else:
+            goal_form = QuarterlyGoalForm(request.POST, instance=goal, prefix="goal")
+            if goal_form.is_valid():
+                services.quarterly_goal_set(
+                    year=quarter.year, quarter=quarter.number, actor=request.user, **goal_form.cleaned_data
+                )
+                messages.success(request, f"Goals for {quarter.label} saved.")
+                return redirect(f"{reverse('team-settings')}?quarter={quarter.label}")
+    this_quarter = Quarter.of_week(Week.current())
+    quarters = [_quarter_shift(this_quarter, n) for n in range(-3, 3)]
+    goals = {(g.year, g.quarter): g for g in QuarterlyGoal.objects.filter(year__in={q.year for q in quarters})}
+    context = {
+        "quarter": quarter,
+        "level": level,
+        "level_form": level_form,
+        "goal_form": goal_form,
+        "quarters": [{"quarter": q, "goal": goals.get((q.year, q.number))} for q in quarters],
+    }
+    return render(request, "crm/team_settings.html", context)
+
+
+def _quarter_shift(quarter, n):
+    index = quarter.year * 4 + quarter.number - 1 + n
+    return Quarter(index // 4, index % 4 + 1)
+
+
+@perm_required(Perm.READ)
+def digest_list(request):
+    """List the digests sent so far, newest week first, filtered by audience."""
+    digests = Digest.objects.all()
+    audience = request.GET.get("audience", "")
+    if audience in Audience.values:
+        digests = digests.filter(audience=audience)
+    else:
+        audience = ""
+    page = Paginator(digests.only("id", "week", "audience", "state", "subject", "sent_at", "created_at"), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "crm/digest_list.html", {"page": page, "audience": audience, "audiences": Audience.choices})
+
+
+@perm_required(Perm.READ)
+def digest_detail(request, pk):
+    """Show one digest as it was sent."""
+    digest = get_object_or_404(Digest, pk=pk)
+    deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
+    return render(request, "crm/digest_detail.html", {"digest": digest, "deliveries": deliveries})
 
 
 @login_not_required

@@ -7,7 +7,10 @@ class HandoffsConfig(AppConfig):
 
     def ready(self):
         from handoffs import receivers
+        from handoffs.timeline import handoff_entries
         from leads.signals import contact_logged, lead_became_mql
+        from leads.timeline import register_source
 
         lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid="handoffs.new_mql")
         contact_logged.connect(receivers.stamp_first_contact, dispatch_uid="handoffs.first_contact")
+        register_source(handoff_entries)

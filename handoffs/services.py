@@ -4,6 +4,7 @@ The lead's own changes go through leads.services (dependencies point one way).
 """
 
 import datetime
+from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -31,6 +32,23 @@ class HandoffAlreadyAnswered(HandoffError):
 class HandoffExists(HandoffError):
     def __init__(self, lead):
         super().__init__(f"{lead} already has a hand-off waiting for an answer.")
+
+
+def _queue_assigned_notification(handoff):
+    """Queue the "assigned to you" e-mail once the transaction that assigned the hand-off commits."""
+    # Imported here: tasks imports this module.
+    from handoffs import tasks
+
+    if handoff.assigned_to_id is None:
+        return
+    transaction.on_commit(
+        partial(
+            tasks.send_handoff_notification.delay,
+            handoff.pk,
+            "assigned",
+            handoff.assigned_to_id,
+        )
+    )
 
 
 def sales_reps():
@@ -108,6 +126,7 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None):
         except IntegrityError:
             # A concurrent hand-off of the same lead won the one-pending constraint.
             raise HandoffExists(locked) from None
+        _queue_assigned_notification(handoff)
     lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return handoff
 
@@ -183,11 +202,24 @@ def handoff_assign(*, handoff, actor, assignee):
         raise ValidationError({"assignee": "Hand-offs go to active sales reps only."})
     with transaction.atomic():
         locked = _lock_pending(handoff)
+        previous = locked.assigned_to_id
         locked.assigned_to = assignee
         locked.over_capacity = False
         locked.save(update_fields=["assigned_to", "over_capacity"])
         SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": timezone.now()})
+        if previous != assignee.pk:
+            _queue_assigned_notification(locked)
     return locked
+
+
+def sales_rep_update(*, user, actor, accepting, capacity):
+    """Set whether the rep takes new hand-offs and their capacity (None: the service level's default)."""
+    if not sales_reps().filter(pk=user.pk).exists():
+        raise ValidationError({"user": "Only active sales reps have assignment settings."})
+    if capacity is not None and capacity < 0:
+        raise ValidationError({"capacity": "Capacity cannot be negative."})
+    rep, _ = SalesRep.objects.update_or_create(user=user, defaults={"accepting": accepting, "capacity": capacity})
+    return rep
 
 
 def handoff_record_first_contact(*, lead_id, user_id, at):

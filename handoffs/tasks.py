@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.db import OperationalError
 
-from handoffs import services
+from handoffs import notifications, services
 
 
 @shared_task(
@@ -16,3 +16,25 @@ def handoff_for_new_mql(lead_id):
     """Create the hand-off of a lead that became an MQL (safe to run twice)."""
     handoff = services.handoff_for_new_mql(lead_id=lead_id)
     return handoff.pk if handoff else None
+
+
+@shared_task(
+    name="handoffs.tasks.send_handoff_notification",
+    autoretry_for=(notifications.NotificationFailed, OperationalError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=6,
+)
+def send_handoff_notification(handoff_id, kind, recipient_id):
+    """Send one hand-off e-mail once: a retry re-claims only a failed message, never a sent one."""
+    return notifications.notification_send(handoff_id=handoff_id, kind=kind, recipient_id=recipient_id)
+
+
+@shared_task(name="handoffs.tasks.send_handoff_reminders", autoretry_for=(OperationalError,), max_retries=2)
+def send_handoff_reminders():
+    """Queue the reminders before accept deadlines and the breach e-mails to managers that are due now."""
+    due = notifications.notifications_due()
+    for handoff_id, kind, recipient_id in due:
+        send_handoff_notification.delay(handoff_id, kind, recipient_id)
+    return len(due)

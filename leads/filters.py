@@ -1,6 +1,7 @@
 """The one filter of leads, shared by the lead list page, its CSV export and the API."""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
@@ -9,9 +10,16 @@ from leads.models import Lead
 
 
 class LeadFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices)
-    source = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    # Widgets only shape the lead list page's form; the API reads the same query parameters.
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "Name, e-mail or company", "type": "search"}),
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Lead.Status.choices, widget=forms.CheckboxSelectMultiple)
+    source = django_filters.MultipleChoiceFilter(
+        choices=Channel.choices, widget=forms.SelectMultiple(attrs={"size": 4})
+    )
     campaign = django_filters.ModelChoiceFilter(
         field_name="first_touch_campaign",
         queryset=Campaign.objects.all(),
@@ -19,10 +27,14 @@ class LeadFilter(django_filters.FilterSet):
         label="First-touch campaign",
     )
     owner = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.filter(is_active=True))
-    fit = django_filters.MultipleChoiceFilter(choices=Lead.Fit.choices)
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="Created from")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="Created to")
-    mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
+    fit = django_filters.MultipleChoiceFilter(choices=Lead.Fit.choices, widget=forms.CheckboxSelectMultiple)
+    created_after = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="Created from", widget=forms.DateInput({"type": "date"})
+    )
+    created_before = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label="Created to", widget=forms.DateInput({"type": "date"})
+    )
+    mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine", widget=forms.CheckboxInput)
     ordering = django_filters.OrderingFilter(
         fields=(("created_at", "created"), ("score", "score"), ("status_changed_at", "moved"), ("company", "company")),
     )

@@ -186,3 +186,25 @@ def test_a_contact_after_acceptance_stamps_first_contact_once(users):
     activity_log(lead=lead, actor=users["sales"], kind="email", subject="Follow-up")
     handoff.refresh_from_db()
     assert handoff.first_contact_at == first.occurred_at
+
+
+def test_an_absurd_company_size_is_a_field_error_not_a_database_error():
+    with pytest.raises(ValidationError) as info:
+        lead_capture(data={"email": "big@example.com", "company_size": "99999999999"})
+    assert "company_size" in info.value.message_dict
+    assert not Lead.objects.exists()
+
+
+def test_a_failing_mql_listener_does_not_lose_the_captured_lead(django_capture_on_commit_callbacks, monkeypatch):
+    from handoffs import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.handoff_for_new_mql, "delay", broker_down)
+    profile = IdealCustomerProfile.current()
+    profile.mql_threshold = 0
+    profile.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = lead_capture(data={"email": "kept@example.com"})
+    assert Lead.objects.get(pk=result.lead.pk).status == S.MQL

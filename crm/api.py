@@ -1,0 +1,47 @@
+"""The report API: the weekly numbers as JSON, from crm.metrics like the dashboard and the digests."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.metrics import weekly_metrics
+from crm.roles import ApiPerm, Perm
+from crm.serializers import WeekErrorSerializer, WeeklyReportSerializer
+from crm.weeks import InvalidWeek, Week
+
+
+class WeeklyReportView(APIView):
+    permission_classes = [ApiPerm]
+    read_perm = Perm.READ
+
+    @extend_schema(
+        operation_id="reports_weekly",
+        summary="The weekly numbers of one ISO week",
+        description=(
+            'Every figure of the weekly alignment report (README, "Weekly numbers"). Money is a decimal '
+            "string with two places, rates are numbers from 0 to 1 or null."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "week",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=False,
+                pattern=r"^\d{4}-W\d{2}$",
+                description="ISO week as YYYY-Www (e.g. 2026-W47, 2026-W53); default: the last complete week.",
+            )
+        ],
+        responses={
+            200: WeeklyReportSerializer,
+            400: OpenApiResponse(WeekErrorSerializer, description="The week is malformed or does not exist."),
+        },
+        tags=["reports"],
+    )
+    def get(self, request):
+        label = request.query_params.get("week")
+        try:
+            week = Week.parse(label) if label is not None else None
+        except InvalidWeek as exc:
+            return Response({"week": [str(exc)]}, status=400)
+        return Response(weekly_metrics(week).as_json())

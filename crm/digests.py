@@ -1,0 +1,275 @@
+"""The weekly digests: build one per audience from crm.metrics, claim each delivery, send it once.
+
+Every send goes through a DigestDelivery row, unique per (digest, channel, recipient). A
+sender first claims its row with a conditional update (pending or failed → sending) and
+sends only when the claim changed a row, so a retried, redelivered or repeated run sends
+nothing twice. A claim left in ``sending`` by a worker that died is taken over only after
+DIGEST_CLAIM_TIMEOUT, longer than a task may run.
+"""
+
+import datetime
+import json
+import logging
+import urllib.request
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from crm import selectors
+from crm.metrics import weekly_metrics
+from crm.models import Audience, Digest, DigestDelivery
+from crm.weeks import Week
+
+log = logging.getLogger(__name__)
+DELIVERY_STATE = DigestDelivery.State
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Longer than the hard task time limit: a claim this old belongs to a worker that is gone.
+DIGEST_CLAIM_TIMEOUT = datetime.timedelta(minutes=30)
+
+SECTIONS = {
+    Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source"},
+    Audience.SALES: {"mqls_by_source", "pending", "breaches"},
+    Audience.MANAGERS: {
+        "acceptance",
+        "rejections",
+        "feedback",
+        "wins_by_source",
+        "mqls_by_source",
+        "pending",
+        "breaches",
+        "funnel",
+        "campaigns",
+        "capacity",
+        "goals",
+    },
+}
+
+
+class DeliveryFailed(Exception):
+    """Sending one delivery failed; the row says why and the task retries."""
+
+
+@dataclass
+class RenderedDigest:
+    audience: str
+    week: Week
+    subject: str
+    text: str
+    html: str
+    payload: dict
+
+
+@dataclass
+class PlannedDelivery:
+    channel: str
+    recipient: str
+    user_id: int | None = None
+
+
+def dashboard_url(week):
+    """Return the absolute dashboard address of the week, for e-mails."""
+    return f"{settings.SITE_URL}{reverse('home')}?{urlencode({'week': week.label})}"
+
+
+def digest_render(*, metrics, audience, now=None):
+    """Render one audience's digest of the metrics: subject, plain text and HTML (user text escaped)."""
+    now = now or metrics.computed_at
+    show = SECTIONS[Audience(audience)]
+    pending_count, pending = selectors.pending_handoffs(now=now) if "pending" in show else (0, [])
+    context = {
+        "m": metrics,
+        "audience": Audience(audience),
+        "show": dict.fromkeys(show, True),
+        "feedback": selectors.rejected_handoffs_of_week(week=metrics.week) if "feedback" in show else [],
+        "wins_by_source": [
+            {"source": source, "wins": n, "revenue": metrics.outcomes.revenue_by_source["first_touch"].get(source, 0)}
+            for source, n in metrics.outcomes.won_by_source.items()
+        ],
+        "pending_count": pending_count,
+        "pending": pending,
+        "dashboard_url": dashboard_url(metrics.week),
+        "archive_url": f"{settings.SITE_URL}{reverse('digest-list')}",
+        "site_url": settings.SITE_URL,
+    }
+    subject = " ".join(render_to_string("crm/email/digest_subject.txt", context).split())
+    return RenderedDigest(
+        audience=audience,
+        week=metrics.week,
+        subject=subject,
+        text=render_to_string("crm/email/digest.txt", context),
+        html=render_to_string("crm/email/digest.html", context),
+        payload=metrics.as_json(),
+    )
+
+
+def audience_members(audience):
+    """Return the active members of the audience's group who have an e-mail address."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=audience)
+        .exclude(email="")
+        .order_by("email")
+        .distinct()
+    )
+
+
+def webhook_url(audience):
+    return (getattr(settings, "DIGEST_WEBHOOKS", {}) or {}).get(audience) or ""
+
+
+def planned_deliveries(audience):
+    """Return the deliveries one audience's digest should have: each member's e-mail, and the webhook if set."""
+    planned = [
+        PlannedDelivery(DigestDelivery.Channel.EMAIL, user.email.lower(), user.pk)
+        for user in audience_members(audience)
+    ]
+    if webhook_url(audience):
+        planned.append(PlannedDelivery(DigestDelivery.Channel.WEBHOOK, audience))
+    # Two accounts sharing an address still get one e-mail: the constraint is per recipient.
+    unique = {}
+    for item in planned:
+        unique.setdefault((item.channel, item.recipient), item)
+    return list(unique.values())
+
+
+def _claimable(now):
+    return Q(state__in=[DELIVERY_STATE.PENDING, DELIVERY_STATE.FAILED]) | Q(
+        state=DELIVERY_STATE.SENDING, claimed_at__lt=now - DIGEST_CLAIM_TIMEOUT
+    )
+
+
+@transaction.atomic
+def weekly_digests_prepare(*, week=None, force=False, now=None):
+    """Build (or reuse) the week's digest per audience and its delivery rows; return the ids still to send.
+
+    With force, the content is rebuilt and every delivery that was sent or failed is reset to
+    pending, so each recipient gets it once more; deliveries in flight are left to their sender.
+    """
+    now = now or timezone.now()
+    week = week or Week.last_complete(now)
+    metrics = weekly_metrics(week, now=now)
+    to_send = []
+    for audience in Audience.values:
+        digest = Digest.objects.select_for_update().filter(week=week.label, audience=audience).first()
+        if digest is None or force:
+            rendered = digest_render(metrics=metrics, audience=audience, now=now)
+            fields = {
+                "subject": rendered.subject[:200],
+                "text_body": rendered.text,
+                "html_body": rendered.html,
+                "payload": rendered.payload,
+                "created_at": now,
+            }
+            digest, _ = Digest.objects.update_or_create(week=week.label, audience=audience, defaults=fields)
+        for item in planned_deliveries(audience):
+            DigestDelivery.objects.get_or_create(
+                digest=digest, channel=item.channel, recipient=item.recipient, defaults={"user_id": item.user_id}
+            )
+        if force:
+            digest.deliveries.filter(state__in=[DELIVERY_STATE.SENT, DELIVERY_STATE.FAILED]).update(
+                state=DELIVERY_STATE.PENDING, last_error=""
+            )
+        ids = list(digest.deliveries.filter(_claimable(now)).values_list("pk", flat=True))
+        if ids:
+            Digest.objects.filter(pk=digest.pk).update(
+                attempts=F("attempts") + 1, state=Digest.State.SENDING, sent_at=None if force else F("sent_at")
+            )
+        else:
+            digest_refresh_state(digest_id=digest.pk)
+        to_send.extend(ids)
+    return to_send
+
+
+def delivery_send(*, delivery_id, now=None):
+    """Claim one delivery and send it; return "sent", or "skipped" when another sender has it or it is done."""
+    now = now or timezone.now()
+    claimed = (
+        DigestDelivery.objects.filter(pk=delivery_id)
+        .filter(_claimable(now))
+        .update(state=DELIVERY_STATE.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        return "skipped"
+    delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
+    try:
+        if delivery.channel == DigestDelivery.Channel.EMAIL:
+            _send_email(delivery)
+        else:
+            _post_webhook(delivery)
+    except Exception as exc:  # any failure is recorded on the row, never left in "sending"
+        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        log.warning("digest delivery %s to %s failed: %s", delivery_id, delivery.recipient, error)
+        DigestDelivery.objects.filter(pk=delivery_id, state=DELIVERY_STATE.SENDING).update(
+            state=DELIVERY_STATE.FAILED, last_error=error
+        )
+        digest_refresh_state(digest_id=delivery.digest_id, error=f"{delivery.recipient}: {error}")
+        raise DeliveryFailed(error) from exc
+    DigestDelivery.objects.filter(pk=delivery_id).update(
+        state=DELIVERY_STATE.SENT, sent_at=timezone.now(), last_error=""
+    )
+    digest_refresh_state(digest_id=delivery.digest_id)
+    return "sent"
+
+
+def _send_email(delivery):
+    digest = delivery.digest
+    message = EmailMultiAlternatives(
+        subject=digest.subject,
+        body=digest.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.recipient],
+        headers={"X-Tandem-Digest": f"{digest.week} {digest.audience}"},
+    )
+    message.attach_alternative(digest.html_body, "text/html")
+    message.send(fail_silently=False)
+
+
+def slack_text(text):
+    """Escape the three characters Slack-compatible webhooks treat as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _post_webhook(delivery):
+    digest = delivery.digest
+    url = webhook_url(digest.audience)
+    if not url:
+        raise DeliveryFailed(f"no webhook is configured for {digest.audience} any more")
+    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{digest.text_body}")}).encode()
+    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
+        if not 200 <= response.status < 300:
+            raise DeliveryFailed(f"webhook answered {response.status}")
+
+
+@transaction.atomic
+def digest_refresh_state(*, digest_id, error=""):
+    """Set the digest's state from its deliveries (and record the last error)."""
+    digest = Digest.objects.select_for_update().get(pk=digest_id)
+    counts = dict(digest.deliveries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
+    total = sum(counts.values())
+    sent = counts.get(DELIVERY_STATE.SENT, 0)
+    failed = counts.get(DELIVERY_STATE.FAILED, 0)
+    if total == sent:
+        digest.state = Digest.State.SENT
+        digest.sent_at = digest.deliveries.aggregate(last=Max("sent_at"))["last"] or digest.sent_at or timezone.now()
+    elif failed == 0 or counts.get(DELIVERY_STATE.PENDING) or counts.get(DELIVERY_STATE.SENDING):
+        digest.state = Digest.State.SENDING
+    else:
+        digest.state = Digest.State.PARTIAL if sent else Digest.State.FAILED
+    if error:
+        digest.last_error = error
+    digest.save(update_fields=["state", "sent_at", "last_error"])
+    return digest
+
+
+def retry_delay(retries):
+    """Return the seconds to wait before retry number `retries` + 1: exponential, capped at an hour."""
+    return min(settings.DIGEST_RETRY_BASE_SECONDS * 2**retries, 3600)

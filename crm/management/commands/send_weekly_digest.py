@@ -1,0 +1,74 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from crm import digests
+from crm.metrics import weekly_metrics
+from crm.models import Audience, DigestDelivery
+from crm.weeks import InvalidWeek, Week
+
+
+class Command(BaseCommand):
+    help = (
+        "Send the weekly digests of a week (default: the week just ended) to marketing, sales and managers, "
+        "by e-mail and configured webhooks. Deliveries already sent are skipped unless --force."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--week", help="ISO week as YYYY-Www (default: the last complete week).")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Rebuild the digests and send them again, even to recipients who have them.",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Print what would be sent; send and save nothing.")
+
+    def handle(self, *args, week=None, force=False, dry_run=False, **options):
+        try:
+            week = Week.parse(week) if week else Week.last_complete()
+        except InvalidWeek as exc:
+            raise CommandError(str(exc)) from None
+        if dry_run:
+            self._dry_run(week, force)
+            return
+        ids = digests.weekly_digests_prepare(week=week, force=force)
+        sent = failed = 0
+        for delivery_id in ids:
+            delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
+            label = f"{delivery.digest.audience:<9} {delivery.channel:<7} {delivery.recipient}"
+            try:
+                outcome = digests.delivery_send(delivery_id=delivery_id)
+            except digests.DeliveryFailed as exc:
+                failed += 1
+                self.stderr.write(f"  failed   {label}: {exc}")
+                continue
+            sent += outcome == "sent"
+            self.stdout.write(f"  {outcome:<8} {label}")
+        self.stdout.write(f"Week {week.label}: {sent} sent, {failed} failed, {len(ids) - sent - failed} skipped.")
+        if failed:
+            raise CommandError(
+                f"{failed} deliver{'y' if failed == 1 else 'ies'} failed; run the command again to retry."
+            )
+
+    def _dry_run(self, week, force):
+        """Print each audience's digest and its recipients, marking what a real run would skip."""
+        metrics = weekly_metrics(week)
+        done = set(
+            DigestDelivery.objects.filter(digest__week=week.label, state=DigestDelivery.State.SENT).values_list(
+                "digest__audience", "channel", "recipient"
+            )
+        )
+        self.stdout.write(f"Week {week.label} — dry run: nothing is sent or saved.")
+        for audience in Audience.values:
+            rendered = digests.digest_render(metrics=metrics, audience=audience)
+            self.stdout.write(f"\n== {audience}: {rendered.subject}")
+            planned = digests.planned_deliveries(audience)
+            if not planned:
+                self.stdout.write("   no recipients")
+            for item in planned:
+                skip = (audience, item.channel, item.recipient) in done and not force
+                target = (
+                    digests.webhook_url(audience) if item.channel == DigestDelivery.Channel.WEBHOOK else item.recipient
+                )
+                self.stdout.write(f"   {item.channel:<7} {target}: {'already sent, skipped' if skip else 'would send'}")
+            self.stdout.write("   --- plain text ---")
+            for line in rendered.text.strip().splitlines():
+                self.stdout.write(f"   {line}")

@@ -1,0 +1,725 @@
+"""The weekly numbers: the one place that computes them (DESIGN.md, "The weekly numbers").
+
+The dashboard, the report API and the digests all call :func:`weekly_metrics`. It runs a
+fixed number of grouped aggregate queries over the rows of the nine weeks it reports (the
+week and the eight before it, for the trend), whatever the number of leads: each query
+groups by a handful of low-cardinality columns and counts every week at once with
+``Count(..., filter=Q(...))``, using the week windows of :mod:`crm.weeks`.
+
+Definitions (README, "Weekly numbers"):
+
+* new leads: leads created in W; every lead enters ``new`` once, at creation, so the
+  funnel's ``new`` is the same count;
+* funnel: distinct leads entering each status in W (StatusChange.to_status);
+* hand-offs: those created in W, by their outcome now; acceptance rate =
+  accepted / (accepted + rejected);
+* service level: of hand-offs created in W, the share answered by the accept deadline
+  among those decided (answered, or still pending past the deadline: a breach);
+  first contact in time likewise for accepted ones (deadline: the hand-off's
+  first_contact_deadline, else answer time + ServiceLevel.hours_to_first_contact);
+* outcomes: leads entering won (revenue = deal value) and lost in W;
+* attribution of that revenue: first touch = lead.source; last touch = the channel of
+  the last touchpoint at or before the lead's (latest) entry into sql; linear = equal
+  shares over the touchpoints up to the win. A lead without such touchpoints credits
+  its source, so each model adds up to the week's revenue;
+* campaigns: by first-touch campaign, every campaign with spend, new leads, MQLs or wins
+  in W; cost per lead = spend / new leads, cost per win = spend / wins,
+  ROI = (revenue − spend) / spend (null when spend is 0);
+* capacity: active users in the sales group, their open leads (sal, sql) now against
+  SalesRep.capacity or the default, and hand-offs assigned to them created in W.
+"""
+
+import datetime
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from campaigns.models import Channel, Spend
+from crm.models import QuarterlyGoal
+from crm.roles import SALES
+from crm.weeks import Quarter, Week
+from handoffs.models import Handoff, ServiceLevel
+from leads.models import OPEN_STATUSES, Lead, StatusChange, Touchpoint
+
+TREND_WEEKS = 8
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear")
+FUNNEL_STATUSES = [s.value for s in Lead.Status]
+S = Lead.Status
+
+
+# --- Result types ------------------------------------------------------------------------
+
+
+@dataclass
+class NewLeads:
+    total: int = 0
+    by_source: dict = field(default_factory=dict)
+    by_campaign: dict = field(default_factory=dict)
+
+
+@dataclass
+class Handoffs:
+    created: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    pending: int = 0
+    acceptance_rate: float | None = None
+    rejected_by_reason: dict = field(default_factory=dict)
+    median_hours_to_accept: float | None = None
+    over_capacity: int = 0
+
+
+@dataclass
+class ServiceLevelFigures:
+    responded_in_time_rate: float | None = None
+    first_contact_in_time_rate: float | None = None
+    responded_in_time: int = 0
+    breaches: int = 0
+    mqls: int = 0
+    mql_target: int = 0
+
+
+@dataclass
+class Outcomes:
+    won: int = 0
+    revenue: Decimal = ZERO
+    lost: int = 0
+    lost_by_reason: dict = field(default_factory=dict)
+    won_by_source: dict = field(default_factory=dict)
+    revenue_by_source: dict = field(default_factory=lambda: {model: {} for model in ATTRIBUTION_MODELS})
+
+
+@dataclass
+class CampaignFigures:
+    slug: str
+    name: str
+    spend: Decimal = ZERO
+    new_leads: int = 0
+    mqls: int = 0
+    wins: int = 0
+    revenue: Decimal = ZERO
+
+    @property
+    def cost_per_lead(self):
+        return _money_ratio(self.spend, self.new_leads)
+
+    @property
+    def cost_per_win(self):
+        return _money_ratio(self.spend, self.wins)
+
+    @property
+    def roi(self):
+        if not self.spend:
+            return None
+        return _rate((self.revenue - self.spend) / self.spend)
+
+
+@dataclass
+class RepCapacity:
+    rep: str
+    name: str
+    open_leads: int
+    capacity: int
+    handoffs_received: int
+
+    @property
+    def free(self):
+        return max(self.capacity - self.open_leads, 0)
+
+    @property
+    def load(self):
+        return _rate(Decimal(self.open_leads) / self.capacity) if self.capacity else None
+
+
+@dataclass
+class CapacitySummary:
+    capacity: int = 0
+    open_leads: int = 0
+    free_seats: int = 0
+    mqls: int = 0
+    waiting_unassigned: int = 0
+
+    @property
+    def flooded(self):
+        """Whether the week's MQL inflow exceeds the seats sales has free."""
+        return self.mqls > self.free_seats
+
+
+@dataclass
+class TrendPoint:
+    """The headline figures of one week (the API's trend entry, plus what the charts need)."""
+
+    week: Week
+    new_leads: int = 0
+    mqls: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    won: int = 0
+    revenue: Decimal = ZERO
+    spend: Decimal = ZERO
+    responded_in_time: int = 0
+    breaches: int = 0
+    new_leads_by_source: dict = field(default_factory=dict)
+
+    @property
+    def acceptance_rate(self):
+        return _share(self.accepted, self.accepted + self.rejected)
+
+    @property
+    def responded_in_time_rate(self):
+        return _share(self.responded_in_time, self.responded_in_time + self.breaches)
+
+    @property
+    def cost_per_lead(self):
+        return _money_ratio(self.spend, self.new_leads)
+
+
+@dataclass
+class GoalLine:
+    key: str
+    label: str
+    actual: object
+    target: object
+    money: bool = False
+
+    @property
+    def progress(self):
+        return _rate(Decimal(self.actual) / Decimal(self.target)) if self.target else None
+
+
+@dataclass
+class GoalProgress:
+    quarter: Quarter
+    start: datetime.datetime
+    until: datetime.datetime
+    elapsed: float  # share of the quarter behind us at `until`, 0..1
+    has_goal: bool
+    lines: list
+
+
+@dataclass
+class WeeklyMetrics:
+    week: Week
+    start: datetime.datetime
+    end: datetime.datetime
+    computed_at: datetime.datetime
+    new_leads: NewLeads
+    funnel: dict
+    mqls_by_source: dict
+    handoffs: Handoffs
+    service_level: ServiceLevelFigures
+    outcomes: Outcomes
+    campaigns: list
+    capacity: list
+    capacity_summary: CapacitySummary
+    spend: Decimal
+    trend: list  # the TREND_WEEKS weeks before W, oldest first
+    this_week: TrendPoint  # W's own headline figures, for week-over-week change
+    goals: GoalProgress
+
+    @property
+    def complete(self):
+        """Whether W had ended when the numbers were computed (else: the week so far)."""
+        return self.computed_at >= self.end
+
+    @property
+    def cost_per_lead(self):
+        return _money_ratio(self.spend, self.new_leads.total)
+
+    @property
+    def previous(self):
+        return self.trend[-1] if self.trend else None
+
+    @property
+    def chart_weeks(self):
+        """The trend and W itself: nine weeks, oldest first."""
+        return [*self.trend, self.this_week]
+
+    def as_json(self):
+        """Return the numbers in the report API's shape (DESIGN.md, "Interfaces")."""
+        return {
+            "week": self.week.label,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "new_leads": {
+                "total": self.new_leads.total,
+                "by_source": dict(self.new_leads.by_source),
+                "by_campaign": dict(self.new_leads.by_campaign),
+            },
+            "funnel": dict(self.funnel),
+            "handoffs": {
+                "created": self.handoffs.created,
+                "accepted": self.handoffs.accepted,
+                "rejected": self.handoffs.rejected,
+                "pending": self.handoffs.pending,
+                "acceptance_rate": self.handoffs.acceptance_rate,
+                "rejected_by_reason": dict(self.handoffs.rejected_by_reason),
+                "median_hours_to_accept": self.handoffs.median_hours_to_accept,
+            },
+            "service_level": {
+                "responded_in_time_rate": self.service_level.responded_in_time_rate,
+                "first_contact_in_time_rate": self.service_level.first_contact_in_time_rate,
+                "breaches": self.service_level.breaches,
+                "mqls": self.service_level.mqls,
+                "mql_target": self.service_level.mql_target,
+            },
+            "outcomes": {
+                "won": self.outcomes.won,
+                "revenue": money_str(self.outcomes.revenue),
+                "lost": self.outcomes.lost,
+                "lost_by_reason": dict(self.outcomes.lost_by_reason),
+                "revenue_by_source": {
+                    model: {source: money_str(amount) for source, amount in by_source.items()}
+                    for model, by_source in self.outcomes.revenue_by_source.items()
+                },
+            },
+            "campaigns": [
+                {
+                    "slug": row.slug,
+                    "spend": money_str(row.spend),
+                    "new_leads": row.new_leads,
+                    "mqls": row.mqls,
+                    "wins": row.wins,
+                    "revenue": money_str(row.revenue),
+                    "cost_per_lead": money_str(row.cost_per_lead),
+                    "cost_per_win": money_str(row.cost_per_win),
+                    "roi": row.roi,
+                }
+                for row in self.campaigns
+            ],
+            "capacity": [
+                {
+                    "rep": row.rep,
+                    "open_leads": row.open_leads,
+                    "capacity": row.capacity,
+                    "handoffs_received": row.handoffs_received,
+                }
+                for row in self.capacity
+            ],
+            "trend": [
+                {
+                    "week": point.week.label,
+                    "new_leads": point.new_leads,
+                    "mqls": point.mqls,
+                    "acceptance_rate": point.acceptance_rate,
+                    "won": point.won,
+                    "revenue": money_str(point.revenue),
+                }
+                for point in self.trend
+            ],
+        }
+
+
+# --- Formatting helpers ----------------------------------------------------------------------
+
+
+def money_str(amount):
+    """Render money as a string with two places (None stays None)."""
+    if amount is None:
+        return None
+    return str(Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def _rate(value):
+    return float(round(Decimal(value), 4))
+
+
+def _share(part, whole):
+    return _rate(Decimal(part) / Decimal(whole)) if whole else None
+
+
+def _money_ratio(amount, count):
+    if not count:
+        return None
+    return (Decimal(amount) / count).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _sorted_counts(counter):
+    """Largest first, then by key, dropping zeros: stable for JSON and charts."""
+    return {key: value for key, value in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])) if value}
+
+
+# --- The computation ------------------------------------------------------------------------
+
+
+def _in(field_name, week):
+    return Q(**{f"{field_name}__gte": week.start, f"{field_name}__lt": week.end})
+
+
+def _on_days(field_name, week):
+    return Q(**{f"{field_name}__gte": week.first_day, f"{field_name}__lte": week.last_day})
+
+
+def weekly_metrics(week=None, *, now=None):
+    """Return every weekly number of the week (default: the last complete one) as a WeeklyMetrics."""
+    now = now or timezone.now()
+    week = week or Week.last_complete(now)
+    weeks = [week.shift(offset) for offset in range(-TREND_WEEKS, 1)]  # oldest first; W is last
+    level = ServiceLevel.current()
+    points = [TrendPoint(week=w) for w in weeks]
+    W = len(weeks) - 1
+
+    new_leads, campaigns = _new_leads(weeks, points)
+    funnel, mqls_by_source, outcomes = _status_changes(weeks, points, campaigns, new_leads)
+    handoffs, service_level = _handoffs(weeks, points, level, now)
+    handoffs.median_hours_to_accept = _median_hours_to_accept(week)
+    spend = _spend(weeks, points, campaigns)
+    _attribute_revenue(week, outcomes)
+    capacity, capacity_summary = _capacity(week, level)
+
+    service_level.mqls = points[W].mqls
+    service_level.mql_target = level.weekly_mql_target
+    capacity_summary.mqls = points[W].mqls
+    campaign_rows = sorted(
+        (row for row in campaigns.values() if row.spend or row.new_leads or row.mqls or row.wins),
+        key=lambda row: (-row.spend, -row.new_leads, row.slug),
+    )
+    return WeeklyMetrics(
+        week=week,
+        start=week.start,
+        end=week.end,
+        computed_at=now,
+        new_leads=new_leads,
+        funnel=funnel,
+        mqls_by_source=mqls_by_source,
+        handoffs=handoffs,
+        service_level=service_level,
+        outcomes=outcomes,
+        campaigns=campaign_rows,
+        capacity=capacity,
+        capacity_summary=capacity_summary,
+        spend=spend,
+        trend=points[:W],
+        this_week=points[W],
+        goals=_goal_progress(week, now),
+    )
+
+
+def _campaign(campaigns, slug, name):
+    if slug not in campaigns:
+        campaigns[slug] = CampaignFigures(slug=slug, name=name)
+    return campaigns[slug]
+
+
+def _new_leads(weeks, points):
+    """One grouped query: leads created per week by source and first-touch campaign."""
+    rows = (
+        Lead.objects.filter(created_at__gte=weeks[0].start, created_at__lt=weeks[-1].end)
+        .values("source", "first_touch_campaign__slug", "first_touch_campaign__name")
+        .annotate(**{f"w{i}": Count("id", filter=_in("created_at", w)) for i, w in enumerate(weeks)})
+    )
+    W = len(weeks) - 1
+    by_source = defaultdict(int)
+    by_campaign = defaultdict(int)
+    campaigns = {}
+    for row in rows:
+        for i, point in enumerate(points):
+            count = row[f"w{i}"]
+            point.new_leads += count
+            point.new_leads_by_source[row["source"]] = point.new_leads_by_source.get(row["source"], 0) + count
+        count = row[f"w{W}"]
+        by_source[row["source"]] += count
+        slug = row["first_touch_campaign__slug"]
+        if slug and count:
+            by_campaign[slug] += count
+            _campaign(campaigns, slug, row["first_touch_campaign__name"]).new_leads += count
+    total = points[W].new_leads
+    return NewLeads(
+        total=total, by_source=_sorted_counts(by_source), by_campaign=_sorted_counts(by_campaign)
+    ), campaigns
+
+
+def _status_changes(weeks, points, campaigns, new_leads):
+    """One grouped query: distinct leads entering each status per week, with revenue of wins."""
+    entered = [S.MQL, S.SAL, S.SQL, S.WON, S.LOST, S.RECYCLED, S.DISQUALIFIED]
+    aggregates = {}
+    for i, w in enumerate(weeks):
+        aggregates[f"n{i}"] = Count("lead", distinct=True, filter=_in("changed_at", w))
+        aggregates[f"r{i}"] = Sum("lead__deal_value", filter=_in("changed_at", w))
+    # to_status IN (...) lets the (to_status, changed_at) index serve the time range.
+    rows = (
+        StatusChange.objects.filter(to_status__in=entered, changed_at__gte=weeks[0].start, changed_at__lt=weeks[-1].end)
+        .values(
+            "to_status",
+            "lead__source",
+            "lead__lost_reason",
+            "lead__first_touch_campaign__slug",
+            "lead__first_touch_campaign__name",
+        )
+        .annotate(**aggregates)
+    )
+    W = len(weeks) - 1
+    funnel = dict.fromkeys(FUNNEL_STATUSES, 0)
+    funnel[S.NEW] = new_leads.total
+    outcomes = Outcomes()
+    lost_by_reason = defaultdict(int)
+    mqls_by_source = defaultdict(int)
+    won_by_source = defaultdict(int)
+    first_touch = defaultdict(Decimal)
+    for row in rows:
+        status = row["to_status"]
+        for i, point in enumerate(points):
+            count = row[f"n{i}"]
+            if status == S.MQL:
+                point.mqls += count
+            elif status == S.WON:
+                point.won += count
+                point.revenue += row[f"r{i}"] or ZERO
+        count = row[f"n{W}"]
+        if not count:
+            continue
+        funnel[status] += count
+        slug = row["lead__first_touch_campaign__slug"]
+        campaign = _campaign(campaigns, slug, row["lead__first_touch_campaign__name"]) if slug else None
+        if status == S.MQL:
+            mqls_by_source[row["lead__source"]] += count
+            if campaign:
+                campaign.mqls += count
+        elif status == S.WON:
+            revenue = row[f"r{W}"] or ZERO
+            outcomes.won += count
+            outcomes.revenue += revenue
+            won_by_source[row["lead__source"]] += count
+            first_touch[row["lead__source"]] += revenue
+            if campaign:
+                campaign.wins += count
+                campaign.revenue += revenue
+        elif status == S.LOST:
+            outcomes.lost += count
+            lost_by_reason[row["lead__lost_reason"] or "unknown"] += count
+    outcomes.lost_by_reason = _sorted_counts(lost_by_reason)
+    outcomes.won_by_source = _sorted_counts(won_by_source)
+    outcomes.revenue_by_source["first_touch"] = _sorted_money(first_touch)
+    return funnel, _sorted_counts(mqls_by_source), outcomes
+
+
+def _sorted_money(amounts):
+    return {key: value for key, value in sorted(amounts.items(), key=lambda kv: (-kv[1], kv[0])) if value}
+
+
+def _handoffs(weeks, points, level, now):
+    """One grouped query: hand-offs created per week by outcome and reason, with deadline checks."""
+    contact_deadline = Coalesce(
+        "first_contact_deadline",
+        ExpressionWrapper(
+            F("responded_at") + datetime.timedelta(hours=level.hours_to_first_contact), output_field=DateTimeField()
+        ),
+    )
+    accepted = Q(outcome=Handoff.Outcome.ACCEPTED)
+    in_time = Q(responded_at__isnull=False, responded_at__lte=F("accept_deadline"))
+    breach = Q(responded_at__gt=F("accept_deadline")) | Q(outcome=Handoff.Outcome.PENDING, accept_deadline__lt=now)
+    contact_in_time = accepted & Q(first_contact_at__isnull=False, first_contact_at__lte=contact_deadline)
+    # Accepted with no contact yet and the deadline still ahead is undecided, like a pending hand-off in time.
+    contact_due = Q(first_contact_deadline__lt=now) | Q(
+        first_contact_deadline__isnull=True,
+        responded_at__lt=now - datetime.timedelta(hours=level.hours_to_first_contact),
+    )
+    contact_late = accepted & (
+        Q(first_contact_at__gt=contact_deadline)
+        | (Q(first_contact_at__isnull=True, responded_at__isnull=False) & contact_due)
+    )
+    W = len(weeks) - 1
+    aggregates = {}
+    for i, w in enumerate(weeks):
+        aggregates[f"c{i}"] = Count("id", filter=_in("created_at", w))
+        aggregates[f"t{i}"] = Count("id", filter=_in("created_at", w) & in_time)
+        aggregates[f"b{i}"] = Count("id", filter=_in("created_at", w) & breach)
+    this_week = _in("created_at", weeks[W])
+    aggregates["contact_in_time"] = Count("id", filter=this_week & contact_in_time)
+    aggregates["contact_late"] = Count("id", filter=this_week & contact_late)
+    aggregates["over_capacity"] = Count("id", filter=this_week & Q(over_capacity=True))
+    rows = (
+        Handoff.objects.filter(created_at__gte=weeks[0].start, created_at__lt=weeks[-1].end)
+        .values("outcome", "reject_reason")
+        .annotate(**aggregates)
+    )
+    figures = Handoffs()
+    level_figures = ServiceLevelFigures()
+    by_reason = defaultdict(int)
+    contact_yes = contact_no = 0
+    for row in rows:
+        outcome = row["outcome"]
+        for i, point in enumerate(points):
+            if outcome == Handoff.Outcome.ACCEPTED:
+                point.accepted += row[f"c{i}"]
+            elif outcome == Handoff.Outcome.REJECTED:
+                point.rejected += row[f"c{i}"]
+            point.responded_in_time += row[f"t{i}"]
+            point.breaches += row[f"b{i}"]
+        count = row[f"c{W}"]
+        figures.created += count
+        figures.over_capacity += row["over_capacity"]
+        if outcome == Handoff.Outcome.ACCEPTED:
+            figures.accepted += count
+        elif outcome == Handoff.Outcome.REJECTED:
+            figures.rejected += count
+            if count:
+                by_reason[row["reject_reason"]] += count
+        else:
+            figures.pending += count
+        contact_yes += row["contact_in_time"]
+        contact_no += row["contact_late"]
+    figures.acceptance_rate = points[W].acceptance_rate
+    figures.rejected_by_reason = _sorted_counts(by_reason)
+    level_figures.responded_in_time = points[W].responded_in_time
+    level_figures.breaches = points[W].breaches
+    level_figures.responded_in_time_rate = points[W].responded_in_time_rate
+    level_figures.first_contact_in_time_rate = _share(contact_yes, contact_yes + contact_no)
+    return figures, level_figures
+
+
+def _median_hours_to_accept(week):
+    """Median hours from hand-off to acceptance, over the week's accepted hand-offs (rows of the week)."""
+    pairs = Handoff.objects.filter(_in("created_at", week), outcome=Handoff.Outcome.ACCEPTED).values_list(
+        "created_at", "responded_at"
+    )
+    hours = [(answered - created).total_seconds() / 3600 for created, answered in pairs if answered]
+    return round(statistics.median(hours), 1) if hours else None
+
+
+def _spend(weeks, points, campaigns):
+    """One grouped query: spend per campaign per week."""
+    rows = (
+        Spend.objects.filter(date__gte=weeks[0].first_day, date__lte=weeks[-1].last_day)
+        .values("campaign__slug", "campaign__name")
+        .annotate(**{f"s{i}": Sum("amount", filter=_on_days("date", w)) for i, w in enumerate(weeks)})
+    )
+    W = len(weeks) - 1
+    for row in rows:
+        for i, point in enumerate(points):
+            point.spend += row[f"s{i}"] or ZERO
+        amount = row[f"s{W}"] or ZERO
+        if amount:
+            _campaign(campaigns, row["campaign__slug"], row["campaign__name"]).spend += amount
+    return points[W].spend
+
+
+def _attribute_revenue(week, outcomes):
+    """Split the week's revenue by last touch before sql and linearly over touches (two queries)."""
+    won_in_week = StatusChange.objects.filter(_in("changed_at", week), to_status=S.WON)
+    sql_entry = (
+        StatusChange.objects.filter(lead=OuterRef("pk"), to_status=S.SQL).order_by("-changed_at").values("changed_at")
+    )
+    won_at = (
+        StatusChange.objects.filter(lead=OuterRef("pk"), to_status=S.WON).order_by("-changed_at").values("changed_at")
+    )
+    last_touch = Touchpoint.objects.filter(lead=OuterRef("pk"), occurred_at__lte=OuterRef("sql_at")).order_by(
+        "-occurred_at", "-id"
+    )
+    won_leads = (
+        Lead.objects.filter(pk__in=won_in_week.values("lead_id"))
+        .annotate(sql_at=Subquery(sql_entry[:1]), won_at=Subquery(won_at[:1]))
+        .annotate(last_channel=Subquery(last_touch.values("channel")[:1]))
+        .values_list("pk", "source", "deal_value", "won_at", "last_channel")
+    )
+    leads = {pk: (source, value or ZERO, won, last) for pk, source, value, won, last in won_leads}
+    touches = defaultdict(list)
+    for lead_id, channel, occurred_at in Touchpoint.objects.filter(
+        lead_id__in=won_in_week.values("lead_id")
+    ).values_list("lead_id", "channel", "occurred_at"):
+        touches[lead_id].append((channel, occurred_at))
+    last = defaultdict(Decimal)
+    linear = defaultdict(Decimal)
+    for pk, (source, value, won, last_channel) in leads.items():
+        last[last_channel or source] += value
+        channels = [channel for channel, at in touches[pk] if won is None or at <= won]
+        if not channels:
+            linear[source] += value
+            continue
+        share = value / len(channels)
+        for channel in channels:
+            linear[channel] += share
+    outcomes.revenue_by_source["last_touch"] = _sorted_money(last)
+    outcomes.revenue_by_source["linear"] = _sorted_money(
+        {key: amount.quantize(CENT, rounding=ROUND_HALF_UP) for key, amount in linear.items()}
+    )
+
+
+def _capacity(week, level):
+    """One query: each active sales rep with open leads now and hand-offs received in the week."""
+    open_leads = (
+        Lead.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("owner")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    received = (
+        Handoff.objects.filter(_in("created_at", week), assigned_to=OuterRef("pk"))
+        .order_by()
+        .values("assigned_to")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    reps = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=SALES)
+        .select_related("sales_rep")
+        .annotate(
+            open_leads=Coalesce(Subquery(open_leads, output_field=IntegerField()), 0),
+            received=Coalesce(Subquery(received, output_field=IntegerField()), 0),
+        )
+        .order_by("username")
+    )
+    rows = []
+    for user in reps:
+        rep = getattr(user, "sales_rep", None)
+        capacity = rep.capacity if rep and rep.capacity is not None else level.default_rep_capacity
+        rows.append(
+            RepCapacity(
+                rep=user.get_username(),
+                name=user.get_full_name() or user.get_username(),
+                open_leads=user.open_leads,
+                capacity=capacity,
+                handoffs_received=user.received,
+            )
+        )
+    summary = CapacitySummary(
+        capacity=sum(r.capacity for r in rows),
+        open_leads=sum(r.open_leads for r in rows),
+        free_seats=sum(r.free for r in rows),
+        waiting_unassigned=Handoff.objects.filter(outcome=Handoff.Outcome.PENDING, assigned_to__isnull=True).count(),
+    )
+    return rows, summary
+
+
+def _goal_progress(week, now):
+    """Quarter to date (up to the end of W) against the quarter's goals: two queries."""
+    quarter = Quarter.of_week(week)
+    until = min(week.end, quarter.end)
+    start = quarter.start
+    window = Q(changed_at__gte=start, changed_at__lt=until)
+    totals = StatusChange.objects.filter(window, to_status__in=[S.MQL, S.SAL, S.WON]).aggregate(
+        mqls=Count("lead", distinct=True, filter=Q(to_status=S.MQL)),
+        accepted=Count("lead", distinct=True, filter=Q(to_status=S.SAL)),
+        wins=Count("lead", distinct=True, filter=Q(to_status=S.WON)),
+        revenue=Sum("lead__deal_value", filter=Q(to_status=S.WON)),
+    )
+    goal = QuarterlyGoal.objects.filter(year=quarter.year, quarter=quarter.number).first()
+    span = (quarter.end - quarter.start).total_seconds()
+    elapsed = max(0.0, min(1.0, (min(until, now) - start).total_seconds() / span))
+    lines = [
+        GoalLine("mqls", "MQLs", totals["mqls"], goal.mqls if goal else 0),
+        GoalLine("accepted", "Accepted leads", totals["accepted"], goal.accepted if goal else 0),
+        GoalLine("wins", "Wins", totals["wins"], goal.wins if goal else 0),
+        GoalLine("revenue", "Revenue", totals["revenue"] or ZERO, goal.revenue if goal else ZERO, money=True),
+    ]
+    return GoalProgress(
+        quarter=quarter, start=start, until=until, elapsed=round(elapsed, 4), has_goal=goal is not None, lines=lines
+    )
+
+
+def channel_label(value):
+    """Return the display name of a channel value (or the value when unknown)."""
+    try:
+        return Channel(value).label
+    except ValueError:
+        return value

@@ -1,0 +1,40 @@
+"""Writes of the project package: the service level and the quarterly goals."""
+
+from django.db import transaction
+
+from crm import roles
+from crm.models import QuarterlyGoal
+from crm.roles import Perm
+from handoffs.models import ServiceLevel
+
+SERVICE_LEVEL_FIELDS = ("hours_to_accept", "hours_to_first_contact", "weekly_mql_target", "default_rep_capacity")
+GOAL_FIELDS = ("mqls", "accepted", "wins", "revenue")
+
+
+@transaction.atomic
+def service_level_update(*, actor, **values):
+    """Change the marketing-sales agreement (managers only) and return it."""
+    roles.require(actor, Perm.MANAGE_TEAM)
+    level = ServiceLevel.current()
+    level = ServiceLevel.objects.select_for_update().get(pk=level.pk)
+    for name in SERVICE_LEVEL_FIELDS:
+        if name in values:
+            setattr(level, name, values[name])
+    level.updated_by = actor
+    level.full_clean()
+    level.save()
+    return level
+
+
+@transaction.atomic
+def quarterly_goal_set(*, year, quarter, actor, **values):
+    """Set the targets of one calendar quarter (managers only) and return the goal."""
+    roles.require(actor, Perm.MANAGE_TEAM)
+    goal, _ = QuarterlyGoal.objects.select_for_update().get_or_create(year=year, quarter=quarter)
+    for name in GOAL_FIELDS:
+        if name in values:
+            setattr(goal, name, values[name])
+    goal.updated_by = actor
+    goal.full_clean()
+    goal.save()
+    return goal

@@ -1,0 +1,38 @@
+"""Template helpers of the hand-off pages."""
+
+from django import template
+
+from handoffs.clock import sla_clock as _sla_clock
+
+register = template.Library()
+
+FIT_BADGES = {"good": "text-bg-success", "partial": "text-bg-warning", "poor": "text-bg-secondary"}
+OUTCOME_BADGES = {"pending": "text-bg-warning", "accepted": "text-bg-success", "rejected": "text-bg-danger"}
+
+
+@register.simple_tag
+def sla_clock(deadline, now):
+    """Return the service-level clock of the deadline seen at ``now``."""
+    return _sla_clock(deadline, now)
+
+
+@register.filter
+def fit_badge(fit):
+    """Return the Bootstrap badge class of an ICP fit."""
+    return FIT_BADGES.get(fit, "text-bg-secondary")
+
+
+@register.filter
+def outcome_badge(outcome):
+    """Return the Bootstrap badge class of a hand-off outcome."""
+    return OUTCOME_BADGES.get(outcome, "text-bg-secondary")
+
+
+@register.filter
+def load_bar(percent):
+    """Return the progress-bar colour of a load percentage."""
+    if percent >= 100:
+        return "bg-danger"
+    if percent >= 75:
+        return "bg-warning"
+    return "bg-success"

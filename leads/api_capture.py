@@ -1,0 +1,231 @@
+"""The public website capture endpoint: POST /api/v1/capture/<form_key>/.
+
+Websites post here from other origins, so it uses no session (and so no CSRF):
+anyone may post, a form key chooses the form, CORS (leads.capture) admits only the
+form's allowed origins, and throttles per IP and per form bound the flood. Every bad
+body answers 4xx with a message; nothing valid is dropped.
+"""
+
+import logging
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from leads.capture import origin_allowed
+from leads.models import CaptureForm, Touchpoint
+from leads.services import lead_capture
+
+logger = logging.getLogger(__name__)
+
+# A lead is a few hundred bytes; anything far bigger is not a form post.
+MAX_BODY_BYTES = 16 * 1024
+# Filled only by bots: people never see it (the snippet hides it off-screen).
+HONEYPOT_FIELD = "website"
+
+
+class TextField(serializers.CharField):
+    """A CharField that refuses text the database cannot store (lone surrogates from JSON)."""
+
+    default_error_messages = {"invalid_text": "Contains characters that are not valid text."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("invalid_text")
+        return value
+
+
+class TrackingField(TextField):
+    """Optional tracking text (utm, page URL): cut to ``limit`` rather than refused, since the
+    visitor who submits the form cannot shorten the page's URL."""
+
+    def __init__(self, *, limit, **kwargs):
+        self.limit = limit
+        super().__init__(required=False, allow_blank=True, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data)[: self.limit]
+
+
+class CaptureEmailField(serializers.EmailField, TextField):
+    pass
+
+
+def _optional(max_length):
+    return TextField(max_length=max_length, required=False, allow_blank=True, allow_null=True)
+
+
+class CaptureSerializer(serializers.Serializer):
+    """A website form submission. Unknown fields are ignored."""
+
+    email = CaptureEmailField(max_length=254)
+    first_name = _optional(100)
+    last_name = _optional(100)
+    company = _optional(200)
+    title = _optional(200)
+    phone = _optional(40)
+    utm_source = TrackingField(limit=200)
+    utm_medium = TrackingField(limit=200)
+    utm_campaign = TrackingField(limit=200)
+    utm_content = TrackingField(limit=200)
+    utm_term = TrackingField(limit=200)
+    page_url = TrackingField(limit=2000)
+
+
+CaptureResultSerializer = inline_serializer(
+    name="CaptureResult", fields={"lead_id": serializers.IntegerField(), "created": serializers.BooleanField()}
+)
+DetailSerializer = inline_serializer(name="CaptureDetail", fields={"detail": serializers.CharField()})
+
+
+class _FailOpenThrottle(SimpleRateThrottle):
+    """A cache-backed rate limit that lets requests through when the cache is down.
+
+    Losing a lead because Redis restarted is worse than a minute without a limit.
+    """
+
+    def get_rate(self):
+        # Read at request time (not at import) so a settings override takes effect.
+        return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # any cache backend's connection error: fail open, loudly
+            logger.warning("Capture rate limit %r skipped: the cache is unavailable.", self.scope, exc_info=True)
+            return True
+
+
+class CaptureIPThrottle(_FailOpenThrottle):
+    scope = "capture_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class CaptureFormThrottle(_FailOpenThrottle):
+    scope = "capture_form"
+
+    def get_cache_key(self, request, view):
+        form = getattr(view, "capture_form", None)
+        if form is None:  # unknown keys are answered 404 and must not fill the cache
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": form.pk}
+
+
+def _content_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def _origin_may_post(request, form, origin):
+    """Return whether a browser page on ``origin`` may post: an allowed origin, or Tandem itself."""
+    return origin_allowed(form, origin) or origin == f"{request.scheme}://{request.get_host()}"
+
+
+def _honeypot_filled(data):
+    value = data.get(HONEYPOT_FIELD) if isinstance(data, Mapping) else None
+    return value is not None and str(value).strip() != ""
+
+
+class CaptureView(APIView):
+    """Record a lead (or a new touch of a known one) from a website form."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    # Multipart too: a page posting `new FormData(form)` sends it, and its lead is as valid.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [CaptureIPThrottle, CaptureFormThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        # Resolved before the throttles, which count per form.
+        self.capture_form = (
+            CaptureForm.objects.select_related("campaign").filter(key=kwargs.get("form_key"), enabled=True).first()
+        )
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="capture_submit",
+        summary="Capture a lead from a website form",
+        description=(
+            "Public endpoint for website forms (no authentication, CORS for the form's allowed origins). "
+            "JSON or form-encoded. A known e-mail gets a new touchpoint instead of a second lead. "
+            f"Bodies over {MAX_BODY_BYTES // 1024} KB are refused; unknown fields are ignored; "
+            f"a filled `{HONEYPOT_FIELD}` field (a bot trap) is answered as a success and saved nowhere."
+        ),
+        tags=["capture"],
+        auth=[],
+        request={"application/json": CaptureSerializer, "application/x-www-form-urlencoded": CaptureSerializer},
+        responses={
+            201: OpenApiResponse(CaptureResultSerializer, description="A new lead was created."),
+            200: OpenApiResponse(CaptureResultSerializer, description="The e-mail is known: a touchpoint was added."),
+            400: OpenApiResponse(description='Field errors, e.g. {"email": ["Enter a valid email address."]}.'),
+            403: OpenApiResponse(
+                DetailSerializer, description="Posted by a page on an origin the form does not allow."
+            ),
+            404: OpenApiResponse(DetailSerializer, description="Unknown or disabled form key."),
+            413: OpenApiResponse(DetailSerializer, description="Body too large."),
+            415: OpenApiResponse(DetailSerializer, description="Neither JSON nor form-encoded."),
+            429: OpenApiResponse(DetailSerializer, description="Rate-limited (per IP and per form)."),
+        },
+        examples=[
+            OpenApiExample(
+                "Website form",
+                value={"email": "ada@example.com", "first_name": "Ada", "utm_source": "google", "utm_medium": "cpc"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, form_key):
+        if self.capture_form is None:
+            return Response({"detail": "Unknown or disabled form."}, status=status.HTTP_404_NOT_FOUND)
+        origin = request.headers.get("origin")
+        if origin and not _origin_may_post(request, self.capture_form, origin):
+            # CORS alone would only hide the answer: a browser's simple POST still arrives.
+            return Response(
+                {"detail": "This website is not among the form's allowed origins."}, status=status.HTTP_403_FORBIDDEN
+            )
+        if _content_length(request) > MAX_BODY_BYTES:
+            return Response(
+                {"detail": f"The request body is larger than {MAX_BODY_BYTES // 1024} KB."},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
+        try:
+            data = request.data
+        except exceptions.APIException:
+            raise  # malformed JSON (400) or an unsupported content type (415), answered by DRF
+        except Exception:  # too many fields, an unusable charset, nesting too deep: still the sender's fault
+            logger.info("Unreadable capture body for form %s", self.capture_form.pk, exc_info=True)
+            return Response(
+                {"detail": "The request body could not be read as JSON or form data."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        if _honeypot_filled(data):
+            logger.info("Capture honeypot filled on form %s; nothing saved.", self.capture_form.pk)
+            return Response({"lead_id": None, "created": True}, status=status.HTTP_201_CREATED)
+        serializer = CaptureSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        values = {k: v for k, v in serializer.validated_data.items() if v is not None}
+        try:
+            result = lead_capture(data=values, kind=Touchpoint.Kind.FORM, form=self.capture_form)
+        except DjangoValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"lead_id": result.lead.pk, "created": result.created},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )

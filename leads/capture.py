@@ -1,0 +1,161 @@
+"""Website capture forms: their settings, the CORS policy of the public endpoint, and the
+HTML snippet a marketer pastes into a website.
+
+The endpoint itself (a DRF view) is in leads.api_capture; leads are written by
+leads.services.lead_capture, the one path for new leads.
+"""
+
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.template.loader import render_to_string
+
+from leads.models import CaptureForm
+
+# The path of the public endpoint; the CORS signal resolves the form from it.
+CAPTURE_PATH = re.compile(r"^/api/v1/capture/(?P<key>[^/]+)/$")
+FORM_FIELDS = ("name", "campaign", "allowed_origins", "enabled")
+
+
+def normalize_origin(value):
+    """Return ``scheme://host[:port]`` for an origin, or raise ValidationError."""
+    text = (value or "").strip().rstrip("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        raise ValidationError(f"{text!r} is not an origin like https://www.example.com.") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(f"{text!r} is not an origin like https://www.example.com (http or https, a host).")
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValidationError(f"{text!r} has more than an origin: drop the path, e.g. https://www.example.com.")
+    host = parts.hostname.lower()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def clean_origins(text):
+    """Return the allowed origins one per line, normalised and deduplicated, or raise ValidationError."""
+    origins, errors = [], []
+    for line in (text or "").replace(",", "\n").splitlines():
+        if not line.strip():
+            continue
+        try:
+            origin = normalize_origin(line)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if origin not in origins:
+            origins.append(origin)
+    if errors:
+        raise ValidationError(errors)
+    return "\n".join(origins)
+
+
+def capture_form_create(*, actor, name, campaign=None, allowed_origins="", enabled=True):
+    """Create a capture form with a fresh public key."""
+    with transaction.atomic():
+        key = CaptureForm.new_key()
+        while CaptureForm.objects.filter(key=key).exists():
+            key = CaptureForm.new_key()
+        return CaptureForm.objects.create(
+            name=name.strip(),
+            key=key,
+            campaign=campaign,
+            allowed_origins=clean_origins(allowed_origins),
+            enabled=enabled,
+            created_by=actor,
+        )
+
+
+def capture_form_update(*, form, actor, **changes):
+    """Change a capture form's name, default campaign, allowed origins or enabled flag (never its key)."""
+    unknown = set(changes) - set(FORM_FIELDS)
+    if unknown:
+        raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
+    if "allowed_origins" in changes:
+        changes["allowed_origins"] = clean_origins(changes["allowed_origins"])
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+    for field, value in changes.items():
+        setattr(form, field, value)
+    form.save(update_fields=list(changes))
+    return form
+
+
+def capture_form_set_enabled(*, form, enabled, actor):
+    """Switch a capture form on or off; a disabled form's endpoint answers 404."""
+    return capture_form_update(form=form, actor=actor, enabled=bool(enabled))
+
+
+def capture_forms_list(*, query="", enabled=None):
+    """Return capture forms with their campaign and submission figures, for the list page."""
+    forms = CaptureForm.objects.select_related("campaign").annotate(
+        submissions=Count("touchpoints"), last_submission=Max("touchpoints__occurred_at")
+    )
+    if query:
+        forms = forms.filter(name__icontains=query)
+    if enabled is not None:
+        forms = forms.filter(enabled=enabled)
+    return forms.order_by("name", "pk")
+
+
+def form_key_from_path(path):
+    """Return the form key in a capture endpoint path, or None for any other path."""
+    match = CAPTURE_PATH.match(path or "")
+    return match.group("key") if match else None
+
+
+def origin_allowed(form, origin):
+    """Return whether a browser page on ``origin`` may post to the form."""
+    if not origin:
+        return False
+    try:
+        origin = normalize_origin(origin)
+    except ValidationError:
+        return False
+    return origin in {o.lower() for o in form.origin_list()}
+
+
+def cors_allow_capture_origin(sender, request, **kwargs):
+    """Allow CORS on a capture endpoint when the Origin is one of its enabled form's allowed origins.
+
+    Connected to corsheaders' check_request_enabled; it is asked about every request
+    that carries an Origin, so it answers False fast for anything else.
+    """
+    key = form_key_from_path(request.path_info)
+    origin = request.headers.get("origin")
+    if key is None or not origin:
+        return False
+    form = CaptureForm.objects.filter(key=key, enabled=True).only("allowed_origins").first()
+    return form is not None and origin_allowed(form, origin)
+
+
+# The fields of the embeddable form: (name, label, input type, required).
+SNIPPET_FIELDS = (
+    ("email", "E-mail", "email", True),
+    ("first_name", "First name", "text", False),
+    ("last_name", "Last name", "text", False),
+    ("company", "Company", "text", False),
+    ("title", "Job title", "text", False),
+    ("phone", "Phone", "tel", False),
+)
+SNIPPET_HIDDEN = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "page_url")
+
+
+def capture_snippet(form, endpoint_url):
+    """Return the HTML a website embeds to post to this form's endpoint."""
+    return render_to_string(
+        "leads/capture_snippet.txt",
+        {
+            "form": form,
+            "endpoint_url": endpoint_url,
+            "fields": SNIPPET_FIELDS,
+            "hidden": SNIPPET_HIDDEN,
+            "dom_id": f"tandem-capture-{form.key}",
+        },
+    ).strip()

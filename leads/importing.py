@@ -1,0 +1,432 @@
+"""CSV import of leads: a streaming parser and the resumable run of an ImportJob.
+
+The file is read as a stream (csv.reader over a text wrapper of the stored file), so
+memory does not grow with it. Each good row goes through leads.services.lead_capture,
+the one path for new leads and touches; rows are committed in batches together with
+the job's progress, so a crashed run resumes after the last committed row and never
+records a touch twice.
+"""
+
+import codecs
+import csv
+import io
+import itertools
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import DataError, transaction
+from django.utils import timezone
+
+from leads import scoring
+from leads.models import ImportJob, Touchpoint
+from leads.services import lead_capture
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200
+MAX_STORED_ERRORS = 1000
+_CHUNK = 64 * 1024
+_SNIFF_CHARS = 8 * 1024
+_DELIMITERS = ",;\t"
+_MAX_COMPANY_SIZE = 2_147_483_647  # the column is a 32-bit integer
+
+# Header names people use, normalised (lower case, letters and digits only) → lead field.
+HEADER_ALIASES = {
+    **dict.fromkeys(
+        ["email", "emailaddress", "mail", "emailid", "workemail", "businessemail", "contactemail", "courriel"], "email"
+    ),
+    **dict.fromkeys(["firstname", "first", "givenname", "forename", "fname", "vorname", "prenom"], "first_name"),
+    **dict.fromkeys(["lastname", "last", "surname", "familyname", "lname", "nachname", "nom"], "last_name"),
+    **dict.fromkeys(["name", "fullname", "contactname", "contact"], "full_name"),
+    **dict.fromkeys(
+        [
+            "company",
+            "companyname",
+            "organisation",
+            "organization",
+            "org",
+            "account",
+            "accountname",
+            "employer",
+            "firma",
+        ],
+        "company",
+    ),
+    **dict.fromkeys(["title", "jobtitle", "position", "role", "jobrole", "jobposition"], "title"),
+    **dict.fromkeys(
+        ["phone", "phonenumber", "telephone", "telephonenumber", "tel", "mobile", "mobilephone", "phoneno"], "phone"
+    ),
+    **dict.fromkeys(["industry", "sector", "vertical"], "industry"),
+    **dict.fromkeys(
+        ["companysize", "employees", "numberofemployees", "employeecount", "headcount", "size"], "company_size"
+    ),
+    **dict.fromkeys(["country", "countrycode", "countryiso", "land", "pays"], "country"),
+    **{f"utm{part}": f"utm_{part}" for part in ("source", "medium", "campaign", "content", "term")},
+    **dict.fromkeys(["pageurl", "landingpage", "url", "page"], "page_url"),
+}
+FIELD_LABELS = {
+    "email": "e-mail",
+    "first_name": "first name",
+    "last_name": "last name",
+    "full_name": "name",
+    "company_size": "company size",
+    "page_url": "page URL",
+}
+
+
+ENCODING_LABELS = {
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "Windows-1252 (cp1252)",
+    "latin-1": "ISO-8859-1 (latin-1)",
+}
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (the job fails with this message)."""
+
+
+def normalize_header(name):
+    """Return a header cell reduced to lower-case letters and digits ("E-mail Address" → "emailaddress")."""
+    return re.sub(r"[^a-z0-9]", "", (name or "").replace("\ufeff", "").strip().lower())
+
+
+def map_header(header):
+    """Return {column index: field} for the header cells Tandem recognises (the first of each wins)."""
+    mapping = {}
+    for index, cell in enumerate(header):
+        field = HEADER_ALIASES.get(normalize_header(cell))
+        if field and field not in mapping.values():
+            mapping[index] = field
+    return mapping
+
+
+def detect_encoding(binary):
+    """Return the encoding of a binary file: UTF-16 by its BOM, UTF-8 (with or without BOM)
+    when every byte decodes, else cp1252 (Excel on Windows), else latin-1 (which always decodes).
+
+    Reads the file in chunks, never whole, and leaves it at the start.
+    """
+    binary.seek(0)
+    head = binary.read(4)
+    binary.seek(0)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in binary.read(_CHUNK):
+        raise ImportFileError(
+            "This is not a CSV text file (it contains binary data). Save the spreadsheet as CSV and upload that."
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        binary.seek(0)
+        try:
+            while chunk := binary.read(_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        binary.seek(0)
+        return encoding
+    binary.seek(0)
+    return "latin-1"
+
+
+def sniff_delimiter(sample):
+    """Return the delimiter of a CSV sample: comma, semicolon (Excel in many locales) or tab."""
+    # Only whole lines: a record cut in the middle misleads the sniffer.
+    if "\n" in sample:
+        sample = sample[: sample.rindex("\n")]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        first_line = sample.splitlines()[0] if sample else ""
+        counts = {delimiter: first_line.count(delimiter) for delimiter in _DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+@dataclass
+class CsvSource:
+    """An open CSV file: how to read it, its header, and its records from the first data row on."""
+
+    text: io.TextIOBase
+    encoding: str
+    delimiter: str
+    header: list
+    mapping: dict
+    reader: object
+
+    def records(self):
+        """Yield (line number where the record starts, cells) for every record after the header."""
+        start = self.reader.line_num + 1
+        while True:
+            try:
+                row = next(self.reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ImportFileError(
+                    f"The record starting at line {start} cannot be read as CSV ({exc}). Is a quote left open?"
+                ) from None
+            yield start, row
+            start = self.reader.line_num + 1
+
+
+def open_csv(binary):
+    """Open a binary file as CSV: detect the encoding and delimiter, read and map the header.
+
+    Raises ImportFileError when the file is empty, binary, or has no e-mail column.
+    """
+    encoding = detect_encoding(binary)
+    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    try:
+        return _read_header(text, encoding)
+    except ImportFileError:
+        text.detach()  # the wrapper must not close the caller's file
+        raise
+
+
+def _read_header(text, encoding):
+    sample = text.read(_SNIFF_CHARS)
+    if not sample.strip():
+        raise ImportFileError("The file is empty.")
+    delimiter = sniff_delimiter(sample)
+    text.seek(0)
+    reader = csv.reader(text, delimiter=delimiter)
+    header = []
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                header = row
+                break
+    except csv.Error as exc:
+        raise ImportFileError(f"The header row cannot be read as CSV ({exc}).") from None
+    mapping = map_header(header)
+    if "email" not in mapping.values():
+        found = ", ".join(f'"{cell.strip()}"' for cell in header if cell.strip())[:300]
+        raise ImportFileError(
+            'No e-mail column: the first row must name one, e.g. "email" or "E-mail" '
+            f"(found {found or 'no column names'})."
+        )
+    return CsvSource(text=text, encoding=encoding, delimiter=delimiter, header=header, mapping=mapping, reader=reader)
+
+
+def row_values(row, mapping):
+    """Return the non-blank values of a record by lead field (a full name split when no first/last name)."""
+    values = {}
+    for index, field in mapping.items():
+        value = row[index].strip() if index < len(row) else ""
+        if field == "company_size":
+            value = value.replace(" ", "").replace(",", "")  # "1,200" and "1 200" are thousands
+        if value:
+            values[field] = value
+    full_name = values.pop("full_name", "")
+    if full_name and not (values.get("first_name") or values.get("last_name")):
+        first, _, last = full_name.rpartition(" ") if " " in full_name else (full_name, "", "")
+        values["first_name"], values["last_name"] = (first, last) if last else (full_name, "")
+        values = {k: v for k, v in values.items() if v}
+    return values
+
+
+def row_problems(values):
+    """Return what is wrong with a row's values beyond what lead_capture checks (lengths, ranges, NULs)."""
+    problems = []
+    if any("\x00" in value for value in values.values()):
+        problems.append("contains NUL characters")
+    if len(values.get("email", "")) > 254:
+        problems.append("e-mail: longer than 254 characters")
+    size = values.get("company_size", "")
+    if size.isdigit() and int(size) > _MAX_COMPANY_SIZE:
+        problems.append("company size: too large")
+    return problems
+
+
+def _describe(exc):
+    if hasattr(exc, "error_dict"):
+        return "; ".join(
+            f"{FIELD_LABELS.get(field, field.replace('_', ' '))}: {' '.join(messages)}"
+            for field, messages in exc.message_dict.items()
+        )
+    return " ".join(exc.messages)
+
+
+@dataclass
+class RowOutcome:
+    created: bool = False
+    updated: bool = False
+    error: dict | None = None
+
+
+def import_row(*, line, values, campaign, config, occurred_at):
+    """Capture one record; return whether it made a lead, touched a known one, or why it was refused."""
+    email = values.get("email", "")
+    problems = row_problems(values)
+    if not email:
+        problems.insert(0, "e-mail: missing")
+    if problems:
+        return RowOutcome(error={"line": line, "email": email[:254], "errors": "; ".join(problems)})
+    try:
+        result = lead_capture(
+            data=values, kind=Touchpoint.Kind.IMPORT, campaign=campaign, config=config, occurred_at=occurred_at
+        )
+    except ValidationError as exc:
+        return RowOutcome(error={"line": line, "email": email[:254], "errors": _describe(exc)})
+    except DataError as exc:
+        # lead_capture's savepoint has rolled this row back; the batch goes on.
+        logger.info("Import row at line %s refused by the database: %s", line, exc)
+        return RowOutcome(error={"line": line, "email": email[:254], "errors": "a value the database refuses"})
+    return RowOutcome(created=result.created, updated=not result.created)
+
+
+class ImportConflict(Exception):
+    """Another run of the same job committed rows first; this run stops."""
+
+
+def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
+    """Import the records of one batch and advance the job's progress in the same transaction."""
+    now = timezone.now()
+    with transaction.atomic():
+        # The row lock makes a second, concurrent run of the job wait here, then stop.
+        job = ImportJob.objects.select_for_update().get(pk=job_id)
+        if job.processed_rows != position:
+            raise ImportConflict
+        errors = []
+        for line, row in batch:
+            values = row_values(row, mapping)
+            if not values:
+                continue  # a blank line: nothing to import, nothing wrong
+            outcome = import_row(line=line, values=values, campaign=campaign, config=config, occurred_at=now)
+            job.created_leads += outcome.created
+            job.updated_leads += outcome.updated
+            if outcome.error:
+                errors.append(outcome.error)
+        job.processed_rows = position + len(batch)
+        job.error_rows += len(errors)
+        room = MAX_STORED_ERRORS - len(job.errors)
+        if errors and room > 0:
+            job.errors = [*job.errors, *errors[:room]]
+        job.save(update_fields=["processed_rows", "created_leads", "updated_leads", "error_rows", "errors"])
+    return job.processed_rows
+
+
+def _count_records(binary):
+    source = open_csv(binary)
+    try:
+        return sum(1 for _ in source.records())
+    finally:
+        source.text.detach()  # the wrapper must not close the caller's file
+
+
+def _finish(job_id, *, state, message):
+    ImportJob.objects.filter(pk=job_id).update(state=state, message=message, finished_at=timezone.now())
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _summary(job, source):
+    parts = [
+        f"{job.processed_rows} rows read",
+        f"{job.created_leads} new leads",
+        f"{job.updated_leads} known leads touched",
+        f"{job.error_rows} rows refused",
+    ]
+    delimiter = {"\t": "tab", ",": "comma", ";": "semicolon"}[source.delimiter]
+    return f"{', '.join(parts)}. Read as {ENCODING_LABELS[source.encoding]}, {delimiter}-separated."
+
+
+def import_job_run(*, job, batch_size=BATCH_SIZE):
+    """Import the job's file from its last committed row on; safe to run again at any point."""
+    job = ImportJob.objects.get(pk=job.pk)
+    if job.state in (ImportJob.State.DONE, ImportJob.State.FAILED):
+        return job
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING)
+    config = scoring.ScoringConfig.load()
+    position = job.processed_rows
+    with job.file.storage.open(job.file.name, "rb") as stored:
+        binary = getattr(stored, "file", stored)
+        try:
+            if job.total_rows is None:
+                job.total_rows = _count_records(binary)
+                ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+                binary.seek(0)
+            source = open_csv(binary)
+        except ImportFileError as exc:
+            return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
+        records = itertools.islice(source.records(), position, None)  # resume after the committed rows
+        batch = []
+        try:
+            try:
+                for record in records:
+                    batch.append(record)
+                    if len(batch) >= batch_size:
+                        position = _commit_batch(
+                            job_id=job.pk,
+                            position=position,
+                            batch=batch,
+                            mapping=source.mapping,
+                            campaign=job.campaign,
+                            config=config,
+                        )
+                        batch = []
+            except ImportFileError as exc:
+                if batch:
+                    _commit_batch(
+                        job_id=job.pk,
+                        position=position,
+                        batch=batch,
+                        mapping=source.mapping,
+                        campaign=job.campaign,
+                        config=config,
+                    )
+                return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
+            if batch:
+                _commit_batch(
+                    job_id=job.pk,
+                    position=position,
+                    batch=batch,
+                    mapping=source.mapping,
+                    campaign=job.campaign,
+                    config=config,
+                )
+        except ImportConflict:
+            logger.info("Import job %s is being run elsewhere; this run stops.", job.pk)
+            return ImportJob.objects.get(pk=job.pk)
+        finally:
+            source.text.detach()  # leave closing the file to the storage's context manager
+        job = ImportJob.objects.get(pk=job.pk)
+        return _finish(job.pk, state=ImportJob.State.DONE, message=_summary(job, source))
+
+
+def import_job_fail(*, job_id, message):
+    """Mark an unfinished job failed (its task gave up), so its page stops waiting."""
+    ImportJob.objects.filter(pk=job_id, state__in=[ImportJob.State.QUEUED, ImportJob.State.RUNNING]).update(
+        state=ImportJob.State.FAILED, message=message, finished_at=timezone.now()
+    )
+
+
+def import_job_create(*, file, actor, campaign=None, name=None, run_in_background=True):
+    """Store an uploaded CSV file as an import job and, once committed, queue its run."""
+    original_name = PurePath(name or file.name or "import.csv").name[:255]
+    job = ImportJob(original_name=original_name, campaign=campaign, created_by=actor)
+    job.file.save(original_name, file, save=False)
+    job.save()
+    if run_in_background:
+        from leads import tasks  # tasks import this module
+
+        transaction.on_commit(lambda: tasks.import_run.delay(job.pk))
+    return job
+
+
+def _spreadsheet_safe(value):
+    # A cell starting with = + - @ is a formula to Excel: quote it so an export cannot run one.
+    value = str(value)
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def import_error_rows(job):
+    """Yield the CSV rows of the job's error report (header first)."""
+    yield ["line", "email", "errors"]
+    for error in job.errors:
+        yield [error.get("line"), _spreadsheet_safe(error.get("email", "")), _spreadsheet_safe(error.get("errors", ""))]

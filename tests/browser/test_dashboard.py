@@ -1,0 +1,43 @@
+"""In Chromium: the manager's dashboard draws every chart without a JavaScript error, and the week picker works."""
+
+import pytest
+
+from crm.tests.builders import build_week_2026_w10
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CHARTS = ["chart-sources", "chart-funnel", "chart-rates", "chart-rejections", "chart-capacity", "chart-attribution"]
+
+
+@pytest.fixture
+def week(users, settings):
+    settings.TIME_ZONE = "UTC"
+    return build_week_2026_w10(users)
+
+
+def test_the_managers_dashboard_draws_every_chart_and_the_week_picker_changes_the_figures(page, sign_in, users, week):
+    sign_in(page, users["managers"].username)
+    page.goto("/?week=2026-W10")
+    page.wait_for_selector("body[data-dashboard-ready=true]")
+    for chart in CHARTS:
+        assert page.get_attribute(f"#{chart}", "data-rendered") == "true", chart
+        box = page.locator(f"#{chart}").bounding_box()
+        assert box["width"] > 100 and box["height"] > 100, chart
+    assert page.get_by_test_id("value-new_leads").inner_text() == "5"
+    assert "MQLs 4 of 5" in page.get_by_test_id("health-summary").inner_text()
+
+    page.get_by_test_id("attribution-switch").get_by_text("Linear").click()
+    assert page.get_attribute("#chart-attribution", "data-model") == "linear"
+
+    rows = page.locator("#campaign-table tbody tr td:first-child")
+    page.get_by_role("button", name="Campaign").click()  # descending by name first
+    assert rows.first.inner_text().startswith("Webinar X")
+    page.get_by_role("button", name="Campaign").click()
+    assert rows.first.inner_text().startswith("Spring search")
+
+    with page.expect_navigation():
+        page.fill("#week-input", "2026-W09")  # the picker submits on change
+    page.wait_for_selector("body[data-dashboard-ready=true]")
+    assert page.get_by_test_id("week-label").inner_text() == "2026-W09"
+    assert page.get_by_test_id("value-new_leads").inner_text() == "1"
+    assert page.get_by_test_id("value-acceptance").inner_text() == "100%"
+    assert page.js_errors == []

@@ -25,7 +25,16 @@ def _schema_url():
         return None
 
 
-pytestmark = pytest.mark.skipif(_schema_url() is None, reason="the REST API (api branch) is not merged yet")
+def _rest_api_merged():
+    try:
+        reverse("lead-list")
+    except NoReverseMatch:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(_schema_url() is None, reason="the OpenAPI schema is not merged yet")
+needs_rest_api = pytest.mark.skipif(not _rest_api_merged(), reason="the REST API (api branch) is not merged yet")
 
 
 @pytest.fixture
@@ -56,7 +65,8 @@ def fill(path, operation, world):
 
 def test_every_operation_has_an_expectation(schema):
     found = set(operations(schema))
-    assert len(found) > 5, "the schema lists almost no operations"
+    if _rest_api_merged():
+        assert len(found) > 5, "the schema lists almost no operations"
     unknown = sorted(found - set(OPERATIONS))
     assert not unknown, (
         f"No access expectation for the API operations {unknown}. Add each to OPERATIONS in "
@@ -97,6 +107,7 @@ def test_every_operation_follows_the_role_policy(schema, world, clients):
     assert not problems, "\n".join(problems)
 
 
+@needs_rest_api
 def test_a_rep_cannot_move_or_answer_another_reps_lead_through_the_api(world, clients):
     for url in (
         f"/api/v1/leads/{world.lead2.pk}/transition/",
@@ -113,6 +124,7 @@ def test_a_rep_cannot_move_or_answer_another_reps_lead_through_the_api(world, cl
         assert not writes.tables, f"POST {url} as sid wrote to {writes.tables}"
 
 
+@needs_rest_api
 def test_a_token_of_a_user_without_a_role_reads_nothing(world, clients):
     from django.test import Client
     from rest_framework.authtoken.models import Token

@@ -195,7 +195,8 @@ def _read_header(text, encoding):
         raise ImportFileError("The file is empty.")
     delimiter = sniff_delimiter(sample)
     text.seek(0)
-    reader = csv.reader(text, delimiter=delimiter)
+    # strict: an open quote is an error naming its line, not a field that swallows every row after it.
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
     header = []
     try:
         for row in reader:

@@ -27,12 +27,12 @@ MAX_PER_THREAD = 150
 EMAILS = [f"visitor{n}@example.com" for n in range(40)]
 
 
-def post(url, body):
+def post(url, body, timeout=30):
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
     )
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, {}

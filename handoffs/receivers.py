@@ -1,11 +1,19 @@
 """handoffs listens to leads' events: each receiver is one call."""
 
+import logging
+
 from handoffs import services, tasks
+
+logger = logging.getLogger(__name__)
 
 
 def queue_handoff_for_new_mql(sender, lead_id, **kwargs):
-    """Queue the hand-off of a lead that became an MQL."""
-    tasks.handoff_for_new_mql.delay(lead_id)
+    """Queue the hand-off of a lead that became an MQL (made here and now when the broker is down)."""
+    try:
+        tasks.handoff_for_new_mql.delay(lead_id)
+    except Exception:  # kombu/redis connection errors: the lead is committed; its hand-off must not be lost
+        logger.warning("Broker unavailable: creating the hand-off of lead %s in-process.", lead_id, exc_info=True)
+        services.handoff_for_new_mql(lead_id=lead_id)
 
 
 def stamp_first_contact(sender, lead_id, user_id, at, **kwargs):

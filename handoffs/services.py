@@ -4,7 +4,6 @@ The lead's own changes go through leads.services (dependencies point one way).
 """
 
 import datetime
-from functools import partial
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -41,14 +40,14 @@ def _queue_assigned_notification(handoff):
 
     if handoff.assigned_to_id is None:
         return
-    transaction.on_commit(
-        partial(
-            tasks.send_handoff_notification.delay,
-            handoff.pk,
-            "assigned",
-            handoff.assigned_to_id,
-        )
-    )
+    # robust: with the broker down the hand-off is already committed; the e-mail is logged as
+    # not queued instead of failing the request (the deadline reminder still reaches the rep).
+    handoff_id, recipient_id = handoff.pk, handoff.assigned_to_id
+
+    def queue_assigned_email():
+        tasks.send_handoff_notification.delay(handoff_id, "assigned", recipient_id)
+
+    transaction.on_commit(queue_assigned_email, robust=True)
 
 
 def sales_reps():

@@ -19,6 +19,7 @@ class NavItem:
 
 NAV_ITEMS = [
     NavItem("Dashboard", "home", Perm.READ, "speedometer2"),
+    NavItem("API token", "api-token", Perm.READ, "key", section="account"),
 ]
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm import views
+from crm import token_views, views
 
 admin.site.site_header = "Tandem administration"
 admin.site.site_title = "Tandem admin"
@@ -19,4 +19,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: the CSP forbids inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("account/api-token/", token_views.api_token, name="api-token"),
+    # Last among the api/v1/ paths: the capture and report endpoints are more specific.
+    path("api/v1/", include("crm.api_router")),
 ]

@@ -32,7 +32,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The marketer in charge (user id); default: you.",
     )
-    owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True, default=None)
+    owner_username = serializers.SlugRelatedField(
+        source="owner", slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Campaign

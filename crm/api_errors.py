@@ -31,14 +31,20 @@ def exception_handler(exc, context):
     """Turn service errors and Django's ValidationError into JSON answers; defer the rest to DRF."""
     if isinstance(exc, StaleLead):
         return _answer(
-            {"detail": str(exc), "code": "stale", "version": exc.current.version, "status": exc.current.status},
+            {
+                "detail": str(exc),
+                "code": "stale",
+                "current_version": exc.current.version,
+                "current_status": exc.current.status,
+            },
             status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, InvalidTransition):
         return _answer({"to_status": [str(exc)]}, status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, HandoffAlreadyAnswered):
         return _answer(
-            {"detail": str(exc), "code": "already_answered", "outcome": exc.handoff.outcome}, status.HTTP_409_CONFLICT
+            {"detail": str(exc), "code": "already_answered", "current_outcome": exc.handoff.outcome},
+            status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, HandoffExists):
         return _answer({"detail": str(exc), "code": "handoff_pending"}, status.HTTP_409_CONFLICT)

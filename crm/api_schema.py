@@ -12,15 +12,15 @@ ERROR_SCHEMA = {
     "type": "object",
     "description": (
         "An error. `detail` says what went wrong; validation errors carry one list of messages per "
-        "field instead (`non_field_errors` for the whole request). A stale lead (409) adds its current "
-        "`version` and `status`; an answered hand-off (409) its `outcome`."
+        "field instead (`non_field_errors` for the whole request). A stale lead (409) adds its "
+        "`current_version` and `current_status`; an answered hand-off (409) its `current_outcome`."
     ),
     "properties": {
         "detail": {"type": "string"},
         "code": {"type": "string"},
-        "version": {"type": "integer"},
-        "status": {"type": "string"},
-        "outcome": {"type": "string"},
+        "current_version": {"type": "integer"},
+        "current_status": {"type": "string"},
+        "current_outcome": {"type": "string"},
     },
     "additionalProperties": {},
 }
@@ -31,6 +31,7 @@ DESCRIPTIONS = {
     "403": "Signed in, but your role may not do this.",
     "404": "No such object (or page).",
     "409": "Refused because of the current state.",
+    "415": "The body's media type is not one this operation reads (send JSON).",
     "429": "Too many requests: slow down (see Retry-After).",
 }
 
@@ -43,6 +44,8 @@ class AutoSchema(openapi.AutoSchema):
         listing = self._is_list_view()
         if self.method in ("POST", "PUT", "PATCH") or listing:
             codes.add("400")  # bad input, or a filter value out of range
+        if self.method in ("POST", "PUT", "PATCH"):
+            codes.add("415")  # a body in a media type the operation does not read
         if "{" in self.path or listing:
             codes.add("404")  # unknown object, or a page/cursor that does not exist
         return codes

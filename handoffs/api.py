@@ -32,12 +32,14 @@ class HandoffLeadSerializer(serializers.ModelSerializer):
 class HandoffSerializer(serializers.ModelSerializer):
     lead = serializers.PrimaryKeyRelatedField(read_only=True)
     lead_summary = HandoffLeadSerializer(source="lead", read_only=True)
-    assigned_to_username = serializers.CharField(
-        source="assigned_to.username", read_only=True, allow_null=True, default=None
+    assigned_to_username = serializers.SlugRelatedField(
+        source="assigned_to", slug_field="username", read_only=True, allow_null=True
     )
-    created_by_username = serializers.CharField(
-        source="created_by.username", read_only=True, allow_null=True, default=None
+    created_by_username = serializers.SlugRelatedField(
+        source="created_by", slug_field="username", read_only=True, allow_null=True
     )
+    # Blank until rejected: declared so that the schema allows the blank value.
+    reject_reason = serializers.ChoiceField(choices=Handoff.RejectReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Handoff

@@ -39,9 +39,13 @@ User = get_user_model()
 class LeadSerializer(serializers.ModelSerializer):
     """A lead as the API shows it. Status, score and attribution are never written here."""
 
-    first_touch_campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    last_touch_campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    owner_username = serializers.CharField(source="owner.username", read_only=True, allow_null=True, default=None)
+    first_touch_campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    last_touch_campaign = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    owner_username = serializers.SlugRelatedField(
+        source="owner", slug_field="username", read_only=True, allow_null=True
+    )
+    # Blank until lost: declared so that the schema allows the blank value.
+    lost_reason = serializers.ChoiceField(choices=Lead.LostReason.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Lead
@@ -74,7 +78,18 @@ class LeadSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeadCreateSerializer(serializers.Serializer):
+class RefuseStatusMixin:
+    """Say where status changes go instead of silently ignoring a `status` in the body."""
+
+    def validate(self, attrs):
+        if "status" in self.initial_data:
+            raise serializers.ValidationError(
+                {"status": "Status changes only through POST /api/v1/leads/{id}/transition/."}
+            )
+        return attrs
+
+
+class LeadCreateSerializer(RefuseStatusMixin, serializers.Serializer):
     """What a script may send to capture a lead: the capture contract's fields plus a campaign."""
 
     email = serializers.EmailField(max_length=254)
@@ -103,7 +118,7 @@ class LeadCreateSerializer(serializers.Serializer):
     )
 
 
-class LeadUpdateSerializer(serializers.Serializer):
+class LeadUpdateSerializer(RefuseStatusMixin, serializers.Serializer):
     """The profile fields a PATCH may change, and the version the caller last saw."""
 
     email = serializers.EmailField(max_length=254, required=False)
@@ -290,7 +305,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
 
 class ActivitySerializer(serializers.ModelSerializer):
-    user_username = serializers.CharField(source="user.username", read_only=True, allow_null=True, default=None)
+    user_username = serializers.SlugRelatedField(source="user", slug_field="username", read_only=True, allow_null=True)
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True),
         required=False,
@@ -405,8 +420,8 @@ class CaptureFormSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Origins whose pages may post to the form, e.g. https://www.example.com. Empty: same-origin only.",
     )
-    created_by_username = serializers.CharField(
-        source="created_by.username", read_only=True, allow_null=True, default=None
+    created_by_username = serializers.SlugRelatedField(
+        source="created_by", slug_field="username", read_only=True, allow_null=True
     )
     capture_url = serializers.SerializerMethodField(help_text="Where the website form posts.")
 

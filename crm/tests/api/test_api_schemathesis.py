@@ -13,6 +13,8 @@ from decimal import Decimal
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -135,6 +137,20 @@ def flatmap_path_parameters(context, path_parameters):
 def manager_token(users):
     seed(users)
     return Token.objects.create(user=users["managers"]).key
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Let requests through the WSGI app keep the test's database connection, as Django's test client does.
+
+    Otherwise close_old_connections, run at each request's start and end, closes the connection
+    holding the test transaction (PostgreSQL answers every later query with "connection closed").
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -307,6 +307,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags (the docs' sections) are the resource after the version: leads, campaigns, ...
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     # Several models have a `status`: name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "LeadStatusEnum": "leads.models.Lead.Status",

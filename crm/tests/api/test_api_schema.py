@@ -84,6 +84,16 @@ def test_every_operation_documents_its_errors_with_one_error_body(schema):
                     assert ref == "#/components/schemas/Error", (method, path, code)
 
 
+def test_the_docs_group_operations_by_resource(schema):
+    tags = {
+        operation["tags"][0]
+        for path, item in schema["paths"].items()
+        for operation in item.values()
+        if path.startswith(("/api/v1/leads/", "/api/v1/campaigns/", "/api/v1/handoffs/", "/api/v1/forms/"))
+    }
+    assert tags == {"leads", "campaigns", "handoffs", "forms"}
+
+
 def test_conflicts_are_documented_where_they_happen(schema):
     paths = schema["paths"]
     assert "409" in paths["/api/v1/leads/{id}/transition/"]["post"]["responses"]

@@ -177,16 +177,18 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
     return locked
 
 
-def handoff_assign(*, handoff, actor, assignee):
+def handoff_assign(*, handoff, actor, assignee, at=None):
     """Give a pending hand-off to a rep (a manager's call: capacity is theirs to judge)."""
-    if not sales_reps().filter(pk=assignee.pk).exists():
+    if assignee is None or not sales_reps().filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "Hand-offs go to active sales reps only."})
     with transaction.atomic():
         locked = _lock_pending(handoff)
         locked.assigned_to = assignee
         locked.over_capacity = False
         locked.save(update_fields=["assigned_to", "over_capacity"])
-        SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": timezone.now()})
+        # The manager's pick is the rep's turn in the rotation, stamped when it was made
+        # (a backdated call must not push the rep behind every later hand-off).
+        SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": at or timezone.now()})
     return locked
 
 

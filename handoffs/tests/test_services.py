@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from handoffs.models import Handoff, SalesRep, ServiceLevel
@@ -15,6 +17,7 @@ from handoffs.services import (
     handoff_create,
     handoff_reject,
     pick_assignee,
+    rep_loads,
 )
 from handoffs.tests.factories import SalesRepFactory
 from leads.models import Lead, StatusChange
@@ -263,3 +266,19 @@ def test_reassigning_to_nobody_is_refused(users):
     with pytest.raises(ValidationError) as info:
         handoff_assign(handoff=handoff, actor=users["managers"], assignee=None)
     assert "assignee" in info.value.message_dict
+
+
+def test_a_reps_load_is_open_leads_plus_pending_handoffs_whatever_their_history(users, reps):
+    rep = reps[0]
+    for status in (S.SAL, S.SQL, S.WON, S.LOST, S.DISQUALIFIED):
+        LeadFactory(status=status, owner=rep, deal_value=5 if status == S.WON else None, lost_reason="price")
+    answered = handoff_create(lead=LeadFactory(), actor=users["marketing"], assignee=rep, at=T0)
+    handoff_reject(handoff=answered, actor=rep, reason="duplicate", feedback="Dup.", at=minutes(1))
+    handoff_create(lead=LeadFactory(), actor=users["marketing"], assignee=rep, at=minutes(2))
+    handoff_create(lead=LeadFactory(), actor=users["marketing"], assignee=reps[1], at=minutes(3))
+    with CaptureQueriesContext(connection) as queries:
+        loads = rep_loads([rep.pk, reps[1].pk, reps[2].pk])
+    assert loads == {rep.pk: 3, reps[1].pk: 1, reps[2].pk: 0}
+    # Grouped counts per table: never a join of a rep's leads with their hand-offs.
+    assert len(queries) == 2
+    assert not any("JOIN" in q["sql"].upper() for q in queries.captured_queries)

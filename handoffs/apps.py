@@ -9,5 +9,5 @@ class HandoffsConfig(AppConfig):
         from handoffs import receivers
         from leads.signals import contact_logged, lead_became_mql
 
-        lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid="handoffs.new_mql")
-        contact_logged.connect(receivers.stamp_first_contact, dispatch_uid="handoffs.first_contact")
+        lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid=receivers.NEW_MQL_UID)
+        contact_logged.connect(receivers.stamp_first_contact, dispatch_uid=receivers.FIRST_CONTACT_UID)

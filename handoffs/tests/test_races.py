@@ -13,6 +13,7 @@ from leads.tests.factories import LeadFactory
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("role_groups")
 @pytest.mark.parametrize("round_", range(3))
 def test_accept_and_reject_at_once_one_wins_and_the_lead_moves_once(users, round_):
     handoff = handoff_create(lead=LeadFactory(), actor=users["marketing"], assignee=users["sales"])

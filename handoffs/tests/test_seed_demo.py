@@ -17,7 +17,7 @@ from leads.channels import channel_from_utm
 from leads.models import Activity, IdealCustomerProfile, Lead, ScoringRule, StatusChange, Touchpoint
 from leads.services import lead_capture
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
 
 ANCHOR = "2026-03-04T15:30:00+00:00"
 SMALL = ["--leads", "300", "--weeks", "4", "--anchor", ANCHOR]

@@ -14,6 +14,7 @@ THREADS = 8
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("role_groups")
 def test_concurrent_captures_of_one_email_make_one_lead_and_every_touchpoint(users):
     profile = IdealCustomerProfile.current()
     profile.mql_threshold = 10

@@ -2,6 +2,10 @@
 
 from handoffs import services, tasks
 
+# The receivers' dispatch uids (apps.py connects them; the demo seeder pauses one).
+NEW_MQL_UID = "handoffs.new_mql"
+FIRST_CONTACT_UID = "handoffs.first_contact"
+
 
 def queue_handoff_for_new_mql(sender, lead_id, **kwargs):
     """Queue the hand-off of a lead that became an MQL."""

@@ -38,6 +38,7 @@ migrate: install
 run: install
 	$(MANAGE) migrate --noinput
 	$(MANAGE) create_demo_users
+	$(MANAGE) seed_demo --if-empty
 	@echo ""
 	@echo "  Tandem is starting at http://127.0.0.1:$(PORT)/"
 	@echo "  Demo logins (password: tandem-demo): maria (marketing), sam (sales), morgan (managers)"

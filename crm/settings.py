@@ -295,12 +295,14 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- REST API -----------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header makes a missing or bad credential a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "crm.api_schema.AutoSchema",
+    "EXCEPTION_HANDLER": "crm.api_errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -320,6 +322,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tags (the docs' sections) are the resource after the version: leads, campaigns, ...
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    # Several models have a `status`: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStatusEnum": "leads.models.Lead.Status",
+        "CampaignStatusEnum": "campaigns.models.Campaign.Status",
+        "RejectReasonEnum": "handoffs.models.Handoff.RejectReason",
+    },
 }
 
 # --- Browser security ---------------------------------------------------------

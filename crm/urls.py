@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm import api, views
+from crm import api, token_views, views
 
 admin.site.site_header = "Tandem administration"
 admin.site.site_title = "Tandem admin"
@@ -25,5 +25,8 @@ urlpatterns = [
     path("api/v1/reports/weekly/", api.WeeklyReportView.as_view(), name="api-weekly-report"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP forbids inline scripts.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("account/api-token/", token_views.api_token, name="api-token"),
+    # Last among the api/v1/ paths: the capture and report endpoints are more specific.
+    path("api/v1/", include("crm.api_router")),
 ]

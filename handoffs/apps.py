@@ -11,6 +11,6 @@ class HandoffsConfig(AppConfig):
         from leads.signals import contact_logged, lead_became_mql
         from leads.timeline import register_source
 
-        lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid="handoffs.new_mql")
-        contact_logged.connect(receivers.stamp_first_contact, dispatch_uid="handoffs.first_contact")
+        lead_became_mql.connect(receivers.queue_handoff_for_new_mql, dispatch_uid=receivers.NEW_MQL_UID)
+        contact_logged.connect(receivers.stamp_first_contact, dispatch_uid=receivers.FIRST_CONTACT_UID)
         register_source(handoff_entries)

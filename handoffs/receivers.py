@@ -5,6 +5,9 @@ import logging
 from handoffs import services, tasks
 
 logger = logging.getLogger(__name__)
+# The receivers' dispatch uids (apps.py connects them; the demo seeder pauses one).
+NEW_MQL_UID = "handoffs.new_mql"
+FIRST_CONTACT_UID = "handoffs.first_contact"
 
 
 def queue_handoff_for_new_mql(sender, lead_id, **kwargs):

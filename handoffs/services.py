@@ -8,7 +8,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from handoffs.models import Handoff, SalesRep, ServiceLevel
@@ -57,12 +57,24 @@ def sales_reps():
 
 def rep_loads(user_ids):
     """Return {user_id: open leads (sal, sql) + pending hand-offs assigned} for the users."""
-    User = get_user_model()
-    rows = User.objects.filter(pk__in=user_ids).annotate(
-        open_leads=Count("owned_leads", filter=Q(owned_leads__status__in=OPEN_STATUSES), distinct=True),
-        pending=Count("handoffs_received", filter=Q(handoffs_received__outcome=Handoff.Outcome.PENDING), distinct=True),
+    # Two grouped counts on their (owner, status) and (assignee, outcome) indexes. One query
+    # joining both tables would count the product of a rep's whole lead and hand-off history.
+    loads = dict.fromkeys(user_ids, 0)
+    open_leads = (
+        Lead.objects.filter(owner_id__in=user_ids, status__in=OPEN_STATUSES)
+        .values_list("owner_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    return {row.pk: row.open_leads + row.pending for row in rows}
+    pending = (
+        Handoff.objects.filter(assigned_to_id__in=user_ids, outcome=Handoff.Outcome.PENDING)
+        .values_list("assigned_to_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for user_id, n in [*open_leads, *pending]:
+        loads[user_id] += n
+    return loads
 
 
 def pick_assignee(*, level=None, now=None):
@@ -195,9 +207,9 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
     return locked
 
 
-def handoff_assign(*, handoff, actor, assignee):
+def handoff_assign(*, handoff, actor, assignee, at=None):
     """Give a pending hand-off to a rep (a manager's call: capacity is theirs to judge)."""
-    if not sales_reps().filter(pk=assignee.pk).exists():
+    if assignee is None or not sales_reps().filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "Hand-offs go to active sales reps only."})
     with transaction.atomic():
         locked = _lock_pending(handoff)
@@ -205,7 +217,9 @@ def handoff_assign(*, handoff, actor, assignee):
         locked.assigned_to = assignee
         locked.over_capacity = False
         locked.save(update_fields=["assigned_to", "over_capacity"])
-        SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": timezone.now()})
+        # The manager's pick is the rep's turn in the rotation, stamped when it was made
+        # (a backdated call must not push the rep behind every later hand-off).
+        SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": at or timezone.now()})
         if previous != assignee.pk:
             _queue_assigned_notification(locked)
     return locked

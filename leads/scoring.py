@@ -28,9 +28,11 @@ def _field_value(lead, field):
 
 def _number(value):
     try:
-        return Decimal(str(value).strip())
+        number = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
+    # NaN would raise on comparison, and nobody means infinity in a form field.
+    return number if number.is_finite() else None
 
 
 def rule_matches(rule, lead):

@@ -266,3 +266,30 @@ def test_uploading_a_binary_file_on_the_page_is_never_a_500(users):
     response = client.post(url, {"file": upload}, follow=True)
     assert response.status_code in (200, 400)
     assert Lead.objects.count() == 0
+
+
+def test_nul_and_junk_in_query_parameters_never_break_a_page(users):
+    from tests.security.policy import PAGES
+    from tests.security.test_access_pages import PAGE_ROUTES, page_url
+    from tests.security.world import build_world
+
+    world = build_world(users)
+    client = Client()
+    client.force_login(users["managers"])
+    junk = dict.fromkeys(
+        ("q", "search", "status", "owner", "source", "campaign", "week", "page", "cursor", "sort", "next"),
+        "\x00'\"%;--",
+    )
+    failures = []
+    for name, route in sorted(PAGE_ROUTES.items(), key=lambda item: str(item[0])):
+        rule = PAGES.get(name)
+        if rule is None or rule.get is None or "managers" not in rule.get:
+            continue
+        url = page_url(route, rule, world)
+        try:
+            status = client.get(url, junk).status_code
+        except Exception as exc:  # the test client re-raises what would be a 500
+            status = f"{exc.__class__.__name__}: {exc}"
+        if not isinstance(status, int) or status >= 500:
+            failures.append(f"{url}: {status}")
+    assert not failures, "\n".join(failures)

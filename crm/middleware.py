@@ -1,6 +1,7 @@
 """Request middleware of the project."""
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
+from django.http import HttpResponseBadRequest
 
 
 class LoginRequiredMiddleware(_LoginRequired):
@@ -14,3 +15,19 @@ class LoginRequiredMiddleware(_LoginRequired):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class RefuseNulMiddleware:
+    """Answer 400 to a request whose path or query string holds a NUL character.
+
+    PostgreSQL cannot store or compare NUL in text, so a ``?q=%00`` that reaches a filter is
+    a 500; forms and serializers already refuse NUL in bodies.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            return HttpResponseBadRequest("NUL characters are not allowed in addresses.", content_type="text/plain")
+        return self.get_response(request)

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After the header middleware, so its 400 carries the same security headers.
+    "crm.middleware.RefuseNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.LoginRequiredMiddleware",
     # Last, so that a locked-out sign-in is answered before the view runs.

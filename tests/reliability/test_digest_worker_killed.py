@@ -1,0 +1,112 @@
+"""A Celery worker is killed (SIGKILL) in the middle of sending a digest e-mail.
+
+The guarantee, exactly: late acknowledgement and reject-on-worker-lost put the task back on the
+queue and a fresh worker process runs it again; the delivery row claimed by the dead process
+is not claimed again, so **no recipient gets two copies** and every other recipient gets one.
+The interrupted delivery stays ``sending``: here the mail server had the whole message (it died
+waiting for the server's final reply), so its recipient has exactly one copy. Had the process
+died before the server had the message, that recipient would have none until a later run —
+a claim left in ``sending`` is taken over only after ``DIGEST_CLAIM_TIMEOUT`` (30 minutes),
+and nothing but the next ``send_weekly_digests`` run (the weekly beat, or the command) takes it
+over; see README "Guarantees".
+"""
+
+import asyncio
+import datetime
+import os
+import signal
+import threading
+from collections import Counter
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery import Celery
+from django.utils import timezone
+
+from tests.reliability.services import CeleryWorker, app_env, current_database_url, free_port, wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+WEEK = "2026-W10"
+HOLD_SECONDS = 8  # the first message waits this long for the server's reply: the kill lands inside
+
+
+class SlowSink:
+    """A loopback SMTP server that records each message when it has it whole, and holds the first
+    one's reply long enough for the sender to be killed."""
+
+    def __init__(self):
+        self.received = []
+        self.lock = threading.Lock()
+        self.first = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.received.append(tuple(envelope.rcpt_tos))
+            first = len(self.received) == 1
+        if first:
+            self.first.set()
+            await asyncio.sleep(HOLD_SECONDS)
+        return "250 Message accepted for delivery"
+
+    def copies(self):
+        with self.lock:
+            return Counter(recipient for recipients in self.received for recipient in recipients)
+
+
+@pytest.fixture
+def smtp_sink():
+    sink = SlowSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
+
+
+def test_a_worker_killed_mid_send_gives_no_recipient_two_copies(users, make_user, private_redis, var_dir, smtp_sink):
+    from crm.digests import DIGEST_CLAIM_TIMEOUT, delivery_send, weekly_digests_prepare
+    from crm.models import DigestDelivery
+    from crm.weeks import Week
+
+    make_user("mo", "marketing")
+    sink, port = smtp_sink
+    queue = "digest-kill"
+    env = app_env(
+        database_url=current_database_url(),
+        redis_url=private_redis.url,
+        var_dir=var_dir,
+        EMAIL_URL=f"smtp://127.0.0.1:{port}",
+        DIGEST_RETRY_BASE_SECONDS="1",
+    )
+    worker = CeleryWorker(env, queue, pool="prefork").start()
+    broker = Celery(broker=private_redis.url)
+    try:
+        broker.send_task("crm.tasks.send_weekly_digests", kwargs={"week": WEEK}, queue=queue)
+        assert sink.first.wait(timeout=120), f"no digest reached the mail server\n{worker.output()}"
+        children = wait_for(worker.children, timeout=10, what="the worker's pool process")
+        for child in children:
+            os.kill(child, signal.SIGKILL)  # mid-send: the server has the message, the sender is gone
+
+        expected = set(DigestDelivery.objects.filter(digest__week=WEEK).values_list("recipient", flat=True))
+        assert len(expected) == 5  # mia and mo (marketing), sid and sue (sales), max (managers)
+        wait_for(lambda: set(sink.copies()) == expected, timeout=120, what=f"every recipient\n{worker.output()}")
+        # The redelivered task ran in the new process and found the row claimed.
+        wait_for(lambda: "'skipped'" in worker.output(), timeout=60, what=f"the redelivered task\n{worker.output()}")
+    finally:
+        log = worker.output()
+        worker.cleanup()
+
+    assert "WorkerLostError" in log or "SIGKILL" in log, log
+    assert sink.copies() == Counter(dict.fromkeys(expected, 1)), f"copies per recipient: {sink.copies()}"
+    states = Counter(DigestDelivery.objects.filter(digest__week=WEEK).values_list("state", flat=True))
+    assert states == {"sent": 4, "sending": 1}
+    stuck = DigestDelivery.objects.get(digest__week=WEEK, state="sending")
+    assert stuck.attempts == 1
+
+    # Within DIGEST_CLAIM_TIMEOUT the dead process's claim holds: nothing re-sends it …
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    assert delivery_send(delivery_id=stuck.pk, now=soon) == "skipped"
+    # … after it, the next run takes the claim over (and would send that recipient a second copy,
+    # since this server had the message: SMTP cannot tell the sender).
+    later = timezone.now() + DIGEST_CLAIM_TIMEOUT + datetime.timedelta(minutes=1)
+    assert stuck.pk in weekly_digests_prepare(week=Week.parse(WEEK), now=later)

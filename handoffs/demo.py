@@ -422,7 +422,13 @@ class Simulation:
     # --- hand-offs -------------------------------------------------------------------
 
     def hand_off(self, when, state, actor, note):
-        state.handoff = handoff_create(lead=state.lead, actor=actor, context_note=note, at=when)
+        state.handoff = handoff_create(
+            lead=state.lead,
+            actor=actor,
+            context_note=note,
+            at=when,
+            notify=False,  # history, not news
+        )
         state.status, state.gen = S.MQL, state.gen + 1
         self.summary.counts["handoffs"] += 1
         if state.handoff.assigned_to is None:

@@ -40,13 +40,12 @@ def _queue_assigned_notification(handoff):
 
     if handoff.assigned_to_id is None:
         return
-    # robust: with the broker down the hand-off is already committed; the e-mail is logged as
-    # not queued instead of failing the request (the deadline reminder still reaches the rep).
     handoff_id, recipient_id = handoff.pk, handoff.assigned_to_id
 
     def queue_assigned_email():
         tasks.send_handoff_notification.delay(handoff_id, "assigned", recipient_id)
 
+    # The hand-off is committed whatever the broker says; the periodic scan catches up.
     transaction.on_commit(queue_assigned_email, robust=True)
 
 
@@ -106,7 +105,7 @@ def pick_assignee(*, level=None, now=None):
     return None
 
 
-def handoff_create(*, lead, actor, context_note="", at=None, assignee=None):
+def handoff_create(*, lead, actor, context_note="", at=None, assignee=None, notify=True):
     """Hand the lead to sales: make it an MQL if needed, and assign the next rep with room.
 
     When nobody has room the hand-off waits unassigned and counts as over capacity.
@@ -137,7 +136,8 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None):
         except IntegrityError:
             # A concurrent hand-off of the same lead won the one-pending constraint.
             raise HandoffExists(locked) from None
-        _queue_assigned_notification(handoff)
+        if notify:
+            _queue_assigned_notification(handoff)
     lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return handoff
 
@@ -169,7 +169,14 @@ def handoff_accept(*, handoff, actor, at=None):
     with transaction.atomic():
         locked = _lock_pending(handoff)
         owner = locked.assigned_to or actor
-        lead_transition(lead=locked.lead, to_status=Lead.Status.SAL, actor=actor, note="Hand-off accepted.", at=now)
+        lead_transition(
+            lead=locked.lead,
+            to_status=Lead.Status.SAL,
+            actor=actor,
+            note="Hand-off accepted.",
+            at=now,
+            answering_handoff=True,
+        )
         lead_assign_owner(lead=locked.lead, owner=owner, actor=actor)
         locked.outcome = Handoff.Outcome.ACCEPTED
         locked.assigned_to = owner
@@ -197,7 +204,14 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
         locked = _lock_pending(handoff)
         target = Lead.Status.RECYCLED if reason == Handoff.RejectReason.NOT_READY else Lead.Status.DISQUALIFIED
         label = Handoff.RejectReason(reason).label
-        lead_transition(lead=locked.lead, to_status=target, actor=actor, note=f"Hand-off rejected: {label}.", at=now)
+        lead_transition(
+            lead=locked.lead,
+            to_status=target,
+            actor=actor,
+            note=f"Hand-off rejected: {label}.",
+            at=now,
+            answering_handoff=True,
+        )
         locked.outcome = Handoff.Outcome.REJECTED
         locked.reject_reason = reason
         locked.feedback = feedback.strip()

@@ -25,9 +25,9 @@ class LeadError(Exception):
 
 
 class InvalidTransition(LeadError):
-    def __init__(self, from_status, to_status):
+    def __init__(self, from_status, to_status, reason=""):
         self.from_status, self.to_status = from_status, to_status
-        super().__init__(f"A lead cannot move from {from_status} to {to_status}.")
+        super().__init__(reason or f"A lead cannot move from {from_status} to {to_status}.")
 
 
 class StaleLead(LeadError):
@@ -103,8 +103,13 @@ def _positive_money(value):
     return amount
 
 
-def lead_transition(*, lead, to_status, actor, note="", deal_value=None, lost_reason="", version=None, at=None):
+def lead_transition(
+    *, lead, to_status, actor, note="", deal_value=None, lost_reason="", version=None, at=None, answering_handoff=False
+):
     """Move the lead to a new status, checking the lifecycle, and write its history.
+
+    An MQL leaves its status only by the answer to its hand-off (the hand-off services
+    pass ``answering_handoff``): moved any other way, the hand-off would stay pending.
 
     Raises InvalidTransition for a move the lifecycle forbids, StaleLead when ``version``
     is given and no longer current, ValidationError for a missing deal value or reason.
@@ -119,6 +124,10 @@ def lead_transition(*, lead, to_status, actor, note="", deal_value=None, lost_re
         locked = _lock(lead, version)
         if not can_transition(locked.status, to_status):
             raise InvalidTransition(locked.status, to_status)
+        if locked.status == Lead.Status.MQL and not answering_handoff:
+            raise InvalidTransition(
+                locked.status, to_status, "An MQL moves on by the answer to its hand-off: accept or reject it."
+            )
         fields = ["status", "status_changed_at"]
         if to_status == Lead.Status.WON:
             locked.deal_value = _positive_money(deal_value)

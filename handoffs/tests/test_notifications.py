@@ -103,8 +103,8 @@ def test_running_the_task_twice_sends_one_email(users, django_capture_on_commit_
 def test_a_failed_send_is_retried_by_the_task_into_exactly_one_email(
     users, django_capture_on_commit_callbacks, flaky_mail
 ):
-    # The eager task's retry is logged by the robust on_commit callback, not raised into the
-    # request that created the hand-off: run the retry by hand.
+    # Eager tasks surface the retry instead of sleeping through the backoff (the robust
+    # on_commit logs it and keeps the hand-off): run the retry by hand.
     with django_capture_on_commit_callbacks(execute=True):
         handoff_create(lead=LeadFactory(status=Lead.Status.MQL), actor=users["marketing"], assignee=users["sales"])
     row = Notification.objects.get()

@@ -35,7 +35,14 @@ def test_every_pair_of_the_lifecycle_table(users, from_status, to_status):
     )
     allowed = S(to_status) in TRANSITIONS[S(from_status)]
     if allowed:
-        lead_transition(lead=lead, to_status=to_status, actor=users["managers"], note="n", **EXTRA.get(to_status, {}))
+        lead_transition(
+            lead=lead,
+            to_status=to_status,
+            actor=users["managers"],
+            note="n",
+            answering_handoff=from_status == S.MQL,
+            **EXTRA.get(to_status, {}),
+        )
         fresh = Lead.objects.get(pk=lead.pk)
         assert fresh.status == to_status
         assert fresh.version == 2
@@ -43,7 +50,13 @@ def test_every_pair_of_the_lifecycle_table(users, from_status, to_status):
         assert (change.from_status, change.to_status, change.changed_by) == (from_status, to_status, users["managers"])
     else:
         with pytest.raises(InvalidTransition):
-            lead_transition(lead=lead, to_status=to_status, actor=users["managers"], **EXTRA.get(to_status, {}))
+            lead_transition(
+                lead=lead,
+                to_status=to_status,
+                actor=users["managers"],
+                answering_handoff=True,
+                **EXTRA.get(to_status, {}),
+            )
         assert Lead.objects.get(pk=lead.pk).status == from_status
         assert not StatusChange.objects.filter(lead=lead).exists()
 
@@ -208,3 +221,11 @@ def test_a_failing_mql_listener_does_not_lose_the_captured_lead(django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         result = lead_capture(data={"email": "kept@example.com"})
     assert Lead.objects.get(pk=result.lead.pk).status == S.MQL
+
+
+@pytest.mark.parametrize("to_status", [S.SAL, S.RECYCLED, S.DISQUALIFIED])
+def test_an_mql_moves_on_only_by_the_answer_to_its_handoff(users, to_status):
+    lead = LeadFactory(status=S.MQL)
+    with pytest.raises(InvalidTransition, match="answer to its hand-off"):
+        lead_transition(lead=lead, to_status=to_status, actor=users["managers"])
+    assert Lead.objects.get(pk=lead.pk).status == S.MQL

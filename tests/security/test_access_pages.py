@@ -166,3 +166,29 @@ def test_the_admin_lets_in_staff_only(world, clients):
             if changed:
                 problems.append(f"GET {url} as {role} wrote to {changed}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_write_without_a_csrf_token_is_refused_and_writes_nothing(world):
+    """CSRF is on for every page that takes a POST, and for the session-authenticated API."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.users["managers"])
+    problems, checked = [], 0
+    for name, route in sorted(PAGE_ROUTES.items(), key=lambda item: str(item[0])):
+        rule = PAGES.get(name)
+        if rule is None or not rule.post or "managers" not in rule.post:
+            continue
+        url = page_url(route, rule, world)
+        response, changed = _request(client, "post", url)
+        checked += 1
+        if response.status_code != 403:
+            problems.append(f"POST {url} without a CSRF token: {response.status_code}")
+        if changed:
+            problems.append(f"POST {url} without a CSRF token wrote to {changed}")
+    for url in ("/api/v1/leads/", "/api/v1/campaigns/"):
+        response, changed = _request(client, "post", url)
+        if response.status_code != 403 or changed:
+            problems.append(f"POST {url} with a session and no CSRF token: {response.status_code} {changed}")
+    assert checked > 3
+    assert not problems, "\n".join(problems)

@@ -157,3 +157,14 @@ def test_every_page_is_served_with_the_security_headers(world, clients):
         problems += header_problems(f"{url} as {role}", clients[role].get(url))
     assert checked > 5
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)", "/\\evil.example"]
+)
+def test_sign_in_never_redirects_off_site(users, target):
+    response = Client().post(
+        f"{reverse('login')}?next={target}", {"username": "mia", "password": PASSWORD}, REMOTE_ADDR="10.0.0.8"
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith("/") and not response["Location"].startswith(("//", "/\\"))

@@ -56,6 +56,8 @@ def hostile_world(users):
     world.campaign.save()
     # This week's spend and first touches put the campaign on the dashboard of the current week.
     world.campaign.spend.create(date=timezone.localdate(), amount=50)
+    # … and last week's spend puts it in the default (last complete) week's exports.
+    world.campaign.spend.create(date=timezone.localdate() - datetime.timedelta(days=7), amount=50)
     Lead.objects.filter(pk__in=[world.lead.pk, world.lead2.pk]).update(first_touch_campaign=world.campaign)
     world.variant.name = hostile("V")[:100]
     world.variant.description = hostile("VD")
@@ -158,7 +160,7 @@ def test_the_lead_detail_shows_the_payload_as_text(hostile_world, client, users)
 def test_the_exports_are_found_and_checked(hostile_world, client, users):
     # Each export the project promises is reached by the walk above (a page answering text/csv).
     client.force_login(users["managers"])
-    expected = ["leads:export", "campaigns:export", "handoffs:export", "leads:import_errors"]
+    expected = ["leads:export", "campaigns:export", "handoffs:export", "leads:import_errors", "dashboard-campaigns-csv"]
     found = []
     for name in expected:
         if name not in PAGE_ROUTES:

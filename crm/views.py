@@ -21,6 +21,7 @@ from crm.models import Audience, Digest, QuarterlyGoal
 from crm.roles import Perm, perm_required
 from crm.weeks import InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
+from leads.exporting import safe_cell
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -65,7 +66,8 @@ def campaigns_csv(request):
     response["Content-Disposition"] = f'attachment; filename="campaigns-{week.label}.csv"'
     writer = csv.writer(response)
     for row in dashboard.campaigns_csv_rows(weekly_metrics(week)):
-        writer.writerow(row)
+        # Campaign names are typed by people: never let a spreadsheet run one as a formula.
+        writer.writerow([safe_cell(cell) for cell in row])
     return response
 
 

@@ -152,14 +152,10 @@ def lead_create(request):
     return render(request, "leads/lead_form.html", {"form": form, "existing": existing, "creating": True})
 
 
-def _may_edit(user, lead):
-    return roles.can_work_lead(user, lead) or roles.has_perm(user, Perm.CREATE_LEADS)
-
-
 def lead_edit(request, pk):
     """Edit the lead's profile fields, refusing an edit of a stale version."""
     lead = selectors.lead_for_page(pk)
-    if not _may_edit(request.user, lead):
+    if not roles.can_edit_lead(request.user, lead):
         raise PermissionDenied
     status = 200
     if request.method == "POST":
@@ -194,7 +190,7 @@ def _detail_context(request, lead, *, transition_form=None, activity_form=None, 
     context = {
         "lead": lead,
         "can_work": can_work,
-        "can_edit": _may_edit(user, lead),
+        "can_edit": roles.can_edit_lead(user, lead),
         "timeline": lead_timeline(lead, limit=None if show_all else DEFAULT_LIMIT),
         "timeline_limit": DEFAULT_LIMIT,
         "show_all": show_all,

@@ -1,6 +1,5 @@
 """Project-level pages: the dashboard, team settings, the digest archive, and the health check."""
 
-import csv
 import re
 
 from django.contrib import messages
@@ -8,12 +7,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campaigns.exporting import stream_csv
 from crm import dashboard, roles, services
 from crm.forms import QuarterlyGoalForm, ServiceLevelForm
 from crm.metrics import weekly_metrics
@@ -61,12 +61,8 @@ def home(request):
 def campaigns_csv(request):
     """Download the dashboard's campaign table of the week as CSV."""
     week = _week_from(request)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="campaigns-{week.label}.csv"'
-    writer = csv.writer(response)
-    for row in dashboard.campaigns_csv_rows(weekly_metrics(week)):
-        writer.writerow(row)
-    return response
+    rows = dashboard.campaigns_csv_rows(weekly_metrics(week))
+    return stream_csv(rows, f"campaigns-{week.label}.csv")
 
 
 def _quarter_from(request):

@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
 from leads import selectors, services
-from leads.exporting import stream_csv
 from leads.filters import LeadFilter
 from leads.forms import (
     ActivityForm,
@@ -119,7 +119,7 @@ def lead_export(request):
     """Stream the filtered list as CSV, safe to open in a spreadsheet."""
     _, queryset, _, _, sort = _filtered(request)
     filename = f"leads-{timezone.localdate():%Y-%m-%d}.csv"
-    return stream_csv(filename, selectors.EXPORT_HEADER, selectors.lead_export_rows(queryset, sort=sort))
+    return stream_csv(selectors.lead_export_rows(queryset, sort=sort), filename, header=selectors.EXPORT_HEADER)
 
 
 # --- Create and edit ---------------------------------------------------------------------------

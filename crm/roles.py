@@ -91,6 +91,12 @@ def can_work_lead(user, lead):
     return has_role(user, SALES) and lead.owner_id is not None and lead.owner_id == user.pk
 
 
+def can_edit_lead(user, lead):
+    """Return whether the user may correct the lead's profile: marketing, who brings leads in,
+    and whoever may work it."""
+    return has_perm(user, Perm.CREATE_LEADS) or can_work_lead(user, lead)
+
+
 def can_answer_handoff(user, handoff):
     """Return whether the user may accept or reject the hand-off."""
     if is_manager(user):

@@ -207,6 +207,11 @@ CELERY_BEAT_SCHEDULE = {
         # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
         "schedule": crontab(minute="*/15"),
     },
+    "route-unrouted-mqls": {
+        "task": "handoffs.tasks.route_unrouted_mqls",
+        # The safety net for MQLs whose hand-off was not queued (the broker was down).
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # --- E-mail -------------------------------------------------------------------

@@ -1,6 +1,5 @@
 """Project-level pages: the dashboard, team settings, the digest archive, and the health check."""
 
-import csv
 import re
 
 from django.contrib import messages
@@ -8,12 +7,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from campaigns.exporting import stream_csv
 from crm import dashboard, roles, services
 from crm.forms import QuarterlyGoalForm, ServiceLevelForm
 from crm.metrics import weekly_metrics
@@ -21,7 +21,6 @@ from crm.models import Audience, Digest, QuarterlyGoal
 from crm.roles import Perm, perm_required
 from crm.weeks import InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
-from leads.exporting import safe_cell
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -62,13 +61,8 @@ def home(request):
 def campaigns_csv(request):
     """Download the dashboard's campaign table of the week as CSV."""
     week = _week_from(request)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="campaigns-{week.label}.csv"'
-    writer = csv.writer(response)
-    for row in dashboard.campaigns_csv_rows(weekly_metrics(week)):
-        # Campaign names are typed by people: never let a spreadsheet run one as a formula.
-        writer.writerow([safe_cell(cell) for cell in row])
-    return response
+    rows = dashboard.campaigns_csv_rows(weekly_metrics(week))
+    return stream_csv(rows, f"campaigns-{week.label}.csv")
 
 
 def _quarter_from(request):

@@ -155,6 +155,21 @@ def handoff_for_new_mql(*, lead_id):
         return None
 
 
+def handoffs_for_unrouted_mqls(*, older_than=datetime.timedelta(minutes=5), now=None):
+    """Create the missing hand-offs of MQLs that have none pending; return how many were made.
+
+    The hand-off of a new MQL is queued after its commit; when the broker was down at that
+    moment nothing was queued. This sweep is the safety net, so no MQL waits unseen.
+    """
+    cutoff = (now or timezone.now()) - older_than
+    lead_ids = list(
+        Lead.objects.filter(status=Lead.Status.MQL, status_changed_at__lte=cutoff)
+        .exclude(handoffs__outcome=Handoff.Outcome.PENDING)
+        .values_list("pk", flat=True)[:500]
+    )
+    return sum(handoff_for_new_mql(lead_id=lead_id) is not None for lead_id in lead_ids)
+
+
 def _lock_pending(handoff):
     locked = Handoff.objects.select_for_update().select_related("lead").get(pk=handoff.pk)
     if locked.outcome != Handoff.Outcome.PENDING:

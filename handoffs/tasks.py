@@ -38,3 +38,9 @@ def send_handoff_reminders():
     for handoff_id, kind, recipient_id in due:
         send_handoff_notification.delay(handoff_id, kind, recipient_id)
     return len(due)
+
+
+@shared_task(name="handoffs.tasks.route_unrouted_mqls", autoretry_for=(OperationalError,), max_retries=2)
+def route_unrouted_mqls():
+    """Hand off every MQL whose hand-off was never queued (a broker outage at the time)."""
+    return services.handoffs_for_unrouted_mqls()

@@ -4,18 +4,16 @@ Each view checks the role through crm.roles, binds a form, calls a service, and 
 message. An htmx request gets the changed fragment back; a plain form post a redirect.
 """
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
 from handoffs import selectors, services
@@ -114,52 +112,40 @@ def export_csv(request):
     """Download the hand-offs matching the inbox's filters as CSV."""
     reps = list(services.sales_reps())
     filters = InboxFilterForm(request.GET or None, reps=reps).to_filter() if request.GET else selectors.HandoffFilter()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="handoffs-{timezone.localdate():%Y-%m-%d}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(
+    header = [
+        "id",
+        "lead",
+        "email",
+        "company",
+        "assigned_to",
+        "created_at",
+        "accept_deadline",
+        "outcome",
+        "responded_at",
+        "responded_in_time",
+        "reject_reason",
+        "feedback",
+        "context_note",
+    ]
+    rows = (
         [
-            "id",
-            "lead",
-            "email",
-            "company",
-            "assigned_to",
-            "created_at",
-            "accept_deadline",
-            "outcome",
-            "responded_at",
-            "responded_in_time",
-            "reject_reason",
-            "feedback",
-            "context_note",
+            handoff.pk,
+            handoff.lead.display_name,
+            handoff.lead.email,
+            handoff.lead.company,
+            handoff.assigned_to.username if handoff.assigned_to else "",
+            handoff.created_at.isoformat(),
+            handoff.accept_deadline.isoformat(),
+            handoff.outcome,
+            handoff.responded_at.isoformat() if handoff.responded_at else "",
+            "" if handoff.is_pending else ("yes" if handoff.responded_in_time() else "no"),
+            handoff.reject_reason,
+            handoff.feedback,
+            handoff.context_note,
         ]
+        for handoff in selectors.handoffs_for_export(filters=filters).iterator(chunk_size=500)
     )
-    for handoff in selectors.handoffs_for_export(filters=filters).iterator(chunk_size=500):
-        writer.writerow(
-            _csv_safe(
-                [
-                    handoff.pk,
-                    handoff.lead.display_name,
-                    handoff.lead.email,
-                    handoff.lead.company,
-                    handoff.assigned_to.username if handoff.assigned_to else "",
-                    handoff.created_at.isoformat(),
-                    handoff.accept_deadline.isoformat(),
-                    handoff.outcome,
-                    handoff.responded_at.isoformat() if handoff.responded_at else "",
-                    "" if handoff.is_pending else ("yes" if handoff.responded_in_time() else "no"),
-                    handoff.reject_reason,
-                    handoff.feedback,
-                    handoff.context_note,
-                ]
-            )
-        )
-    return response
-
-
-def _csv_safe(values):
-    # A spreadsheet runs a cell starting with = + - @ as a formula: quote user text.
-    return [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r") else v for v in values]
+    return stream_csv(rows, f"handoffs-{timezone.localdate():%Y-%m-%d}.csv", header=header)
 
 
 def _card_response(request, handoff_pk, *, reject_form=None, status=200):

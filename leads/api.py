@@ -195,8 +195,7 @@ class LeadPerm(ApiPerm):
         if view.action == "transition":
             return roles.can_work_lead(request.user, obj)
         if view.action == "partial_update":
-            # Marketing (who creates leads) and whoever may work the lead may correct its profile.
-            return roles.has_perm(request.user, Perm.CREATE_LEADS) or roles.can_work_lead(request.user, obj)
+            return roles.can_edit_lead(request.user, obj)
         return True
 
 

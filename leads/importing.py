@@ -420,14 +420,10 @@ def import_job_create(*, file, actor, campaign=None, name=None, run_in_backgroun
     return job
 
 
-def _spreadsheet_safe(value):
-    # A cell starting with = + - @ is a formula to Excel: quote it so an export cannot run one.
-    value = str(value)
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+ERROR_HEADER = ["line", "email", "errors"]
 
 
 def import_error_rows(job):
-    """Yield the CSV rows of the job's error report (header first)."""
-    yield ["line", "email", "errors"]
+    """Yield the rows of the job's error report (campaigns.exporting makes them spreadsheet-safe)."""
     for error in job.errors:
-        yield [error.get("line"), _spreadsheet_safe(error.get("email", "")), _spreadsheet_safe(error.get("errors", ""))]
+        yield [error.get("line"), error.get("email", ""), error.get("errors", "")]

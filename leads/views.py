@@ -16,10 +16,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
 from leads import selectors, services
-from leads.exporting import stream_csv
 from leads.filters import LeadFilter
 from leads.forms import (
     ActivityForm,
@@ -119,7 +119,7 @@ def lead_export(request):
     """Stream the filtered list as CSV, safe to open in a spreadsheet."""
     _, queryset, _, _, sort = _filtered(request)
     filename = f"leads-{timezone.localdate():%Y-%m-%d}.csv"
-    return stream_csv(filename, selectors.EXPORT_HEADER, selectors.lead_export_rows(queryset, sort=sort))
+    return stream_csv(selectors.lead_export_rows(queryset, sort=sort), filename, header=selectors.EXPORT_HEADER)
 
 
 # --- Create and edit ---------------------------------------------------------------------------
@@ -152,14 +152,10 @@ def lead_create(request):
     return render(request, "leads/lead_form.html", {"form": form, "existing": existing, "creating": True})
 
 
-def _may_edit(user, lead):
-    return roles.can_work_lead(user, lead) or roles.has_perm(user, Perm.CREATE_LEADS)
-
-
 def lead_edit(request, pk):
     """Edit the lead's profile fields, refusing an edit of a stale version."""
     lead = selectors.lead_for_page(pk)
-    if not _may_edit(request.user, lead):
+    if not roles.can_edit_lead(request.user, lead):
         raise PermissionDenied
     status = 200
     if request.method == "POST":
@@ -194,7 +190,7 @@ def _detail_context(request, lead, *, transition_form=None, activity_form=None, 
     context = {
         "lead": lead,
         "can_work": can_work,
-        "can_edit": _may_edit(user, lead),
+        "can_edit": roles.can_edit_lead(user, lead),
         "timeline": lead_timeline(lead, limit=None if show_all else DEFAULT_LIMIT),
         "timeline_limit": DEFAULT_LIMIT,
         "show_all": show_all,

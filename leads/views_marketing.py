@@ -3,35 +3,21 @@
 Reading is for every role; writing checks its capability through crm.roles.
 """
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from campaigns.exporting import stream_csv
 from crm.roles import Perm, perm_required
 from leads import capture, importing, scoring_setup
 from leads.forms_marketing import CaptureFormForm, IcpForm, ImportUploadForm, ScoringRuleForm
 from leads.models import CaptureForm, IdealCustomerProfile, ImportJob, ScoringRule, Touchpoint
 
 PAGE_SIZE = 25
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_response(rows, filename):
-    writer = csv.writer(_Echo())
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _page(request, queryset):
@@ -53,8 +39,8 @@ def capture_form_list(request):
             [f.name, f.key, f.campaign.slug if f.campaign else "", " ".join(f.origin_list()), f.enabled, f.submissions]
             for f in forms.iterator()
         )
-        header = [["name", "key", "campaign", "allowed_origins", "enabled", "submissions"]]
-        return _csv_response(_chain(header, rows), "capture-forms.csv")
+        header = ["name", "key", "campaign", "allowed_origins", "enabled", "submissions"]
+        return stream_csv(rows, "capture-forms.csv", header=header)
     return render(
         request,
         "leads/capture_form_list.html",
@@ -172,7 +158,7 @@ def import_progress(request, pk):
 def import_errors(request, pk):
     """Download an import's refused rows as CSV (line, email, errors)."""
     job = get_object_or_404(ImportJob, pk=pk)
-    return _csv_response(importing.import_error_rows(job), f"import-{job.pk}-errors.csv")
+    return stream_csv(importing.import_error_rows(job), f"import-{job.pk}-errors.csv", header=importing.ERROR_HEADER)
 
 
 # --- ICP and scoring ------------------------------------------------------------

@@ -71,8 +71,8 @@ def test_the_campaign_table_is_sortable_and_exports_csv(client, users, at_week_d
     html = client.get("/", {"week": "2026-W10"}).content.decode()
     assert 'data-sort="number"' in html and "Spring search" in html
     response = client.get("/dashboard/campaigns.csv", {"week": "2026-W10"})
-    assert response["Content-Type"] == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["campaign", "slug", "spend"]
     assert rows[1] == [
         "Spring search",

@@ -86,3 +86,12 @@ def test_sales_answers_only_its_own_handoffs(users):
     assert not roles.can_answer_handoff(users["sales"], theirs)
     assert not roles.can_answer_handoff(users["marketing"], mine)
     assert roles.can_answer_handoff(users["managers"], theirs)
+
+
+def test_marketing_and_whoever_works_the_lead_may_edit_its_profile(users):
+    own = _Owned(owner_id=users["sales"].pk)
+    assert roles.can_edit_lead(users["marketing"], own)
+    assert roles.can_edit_lead(users["sales"], own)
+    assert roles.can_edit_lead(users["managers"], own)
+    assert not roles.can_edit_lead(users["sales2"], own)
+    assert not roles.can_edit_lead(users["norole"], own)

@@ -282,3 +282,25 @@ def test_a_reps_load_is_open_leads_plus_pending_handoffs_whatever_their_history(
     # Grouped counts per table: never a join of a rep's leads with their hand-offs.
     assert len(queries) == 2
     assert not any("JOIN" in q["sql"].upper() for q in queries.captured_queries)
+
+
+def test_the_sweep_hands_off_an_mql_whose_handoff_was_never_queued(users):
+    import datetime
+
+    from django.utils import timezone
+
+    from handoffs.models import Handoff
+    from handoffs.services import handoff_create, handoffs_for_unrouted_mqls
+    from leads.models import Lead
+    from leads.tests.factories import LeadFactory
+
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    orphan = LeadFactory(status=Lead.Status.MQL, status_changed_at=long_ago)
+    just_now = LeadFactory(status=Lead.Status.MQL)  # its queued task may still be on its way
+    routed = LeadFactory(status=Lead.Status.NEW)
+    handoff_create(lead=routed, actor=users["marketing"], at=long_ago)
+    assert handoffs_for_unrouted_mqls() == 1
+    assert Handoff.objects.get(lead=orphan).outcome == Handoff.Outcome.PENDING
+    assert not Handoff.objects.filter(lead=just_now).exists()
+    assert Handoff.objects.filter(lead=routed).count() == 1
+    assert handoffs_for_unrouted_mqls() == 0  # a second run finds nothing to do

@@ -327,7 +327,7 @@ def test_the_csv_export_lists_the_filtered_hand_offs_and_defuses_formulas(client
     handoff = pending_for(users["sales"], users["marketing"], first_name="=HYPERLINK(1)")
     client.force_login(users["marketing"])
     response = client.get(reverse("handoffs:export"), {"rep": users["sales"].pk})
-    body = response.content.decode()
+    body = b"".join(response.streaming_content).decode()
     assert response["Content-Type"].startswith("text/csv")
     assert body.splitlines()[0].startswith("id,lead,email")
     assert f"{handoff.pk},'=HYPERLINK(1) Lead," in body

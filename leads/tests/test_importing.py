@@ -307,7 +307,10 @@ def test_the_command_refuses_a_missing_file_an_unknown_campaign_and_a_file_witho
 
 
 def test_error_report_rows_are_spreadsheet_safe():
+    from campaigns.exporting import stream_csv
+
     job = run("email\n=HYPERLINK(1)\n")
-    rows = list(importing.import_error_rows(job))
-    assert rows[0] == ["line", "email", "errors"]
-    assert rows[1][0] == 2 and rows[1][1] == "'=HYPERLINK(1)"
+    response = stream_csv(importing.import_error_rows(job), "e.csv", header=importing.ERROR_HEADER)
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0] == "line,email,errors"
+    assert lines[1].startswith("2,'=HYPERLINK(1),")

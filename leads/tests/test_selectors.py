@@ -5,7 +5,6 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from leads.exporting import safe_cell, stream_csv
 from leads.models import Lead
 from leads.selectors import lead_count_estimate, leads_page, tasks_due
 from leads.tests.factories import LeadFactory
@@ -81,32 +80,6 @@ def test_the_estimate_reads_pg_class_after_analyze():
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE leads_lead")
     assert lead_count_estimate() == 7
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+2", "'=1+2"),
-        ("+49 30 1234", "'+49 30 1234"),
-        ("-rm", "'-rm"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\t=cmd", "'\t=cmd"),
-        ("Acme", "Acme"),
-        ("", ""),
-        (None, ""),
-        (-5, "-5"),
-        (42, "42"),
-    ],
-)
-def test_safe_cell_defuses_formulas_but_not_numbers(value, expected):
-    assert safe_cell(value) == expected
-
-
-def test_stream_csv_streams_safe_rows():
-    response = stream_csv("x.csv", ["a", "b"], iter([["=evil", 1], ["ok", None]]))
-    assert response.streaming
-    assert response["Content-Disposition"] == 'attachment; filename="x.csv"'
-    assert b"".join(response.streaming_content).decode() == "a,b\r\n'=evil,1\r\nok,\r\n"
 
 
 def test_tasks_due_are_today_or_overdue_and_open_and_the_users(users):

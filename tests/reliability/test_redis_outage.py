@@ -5,6 +5,7 @@ and the lead is in PostgreSQL. When Redis is back on the same port, tasks queue 
 worker runs them: the weekly digests are built.
 """
 
+import datetime
 import itertools
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.utils import timezone
 
 from tests.reliability.services import BASE_DIR, CeleryWorker, Gunicorn, app_env, current_database_url, wait_for
 from tests.reliability.test_capture_load import post
@@ -26,6 +28,7 @@ PER_CLIENT = 12  # requests per client; Redis is stopped after the first few ans
 def test_capture_keeps_saving_leads_while_redis_is_down_and_tasks_queue_again_after(private_redis, var_dir, users):
     from crm.models import Digest
     from handoffs.models import Handoff
+    from handoffs.services import handoffs_for_unrouted_mqls
     from leads.models import CaptureForm, IdealCustomerProfile, Lead
 
     form = CaptureForm.objects.create(name="Outage", key="outage")
@@ -79,10 +82,12 @@ def test_capture_keeps_saving_leads_while_redis_is_down_and_tasks_queue_again_af
     saved = set(Lead.objects.filter(touchpoints__form=form).values_list("email", flat=True))
     assert saved == {email for email, _, _, _ in results}
     # Each became an MQL. Captured while the broker was down, its hand-off was made in the request
-    # instead of being lost with the queue. (Hand-offs queued before the kill were in this Redis,
-    # which persists nothing: in production the broker's own persistence keeps them.)
+    # instead of being lost with the queue.
     down = {email for email, _, _, was_down in results if was_down}
     assert Handoff.objects.filter(lead__email__in=down).count() == len(down)
+    # The periodic sweep hands off the MQLs whose queued task died with that Redis: none is lost.
+    handoffs_for_unrouted_mqls(now=timezone.now() + datetime.timedelta(minutes=6))
+    assert Handoff.objects.filter(lead__email__in=saved).count() == len(saved)
 
     # Redis comes back on the same port: a task queues again and a worker picks it up.
     private_redis.start()

@@ -1,14 +1,17 @@
-"""A Celery worker is killed (SIGKILL) in the middle of sending a digest e-mail.
+"""A Celery worker process is killed (SIGKILL) in the middle of sending a digest e-mail.
 
 The guarantee, exactly: late acknowledgement and reject-on-worker-lost put the task back on the
-queue and a fresh worker process runs it again; the delivery row claimed by the dead process
-is not claimed again, so **no recipient gets two copies** and every other recipient gets one.
-The interrupted delivery stays ``sending``: here the mail server had the whole message (it died
-waiting for the server's final reply), so its recipient has exactly one copy. Had the process
-died before the server had the message, that recipient would have none until a later run —
-a claim left in ``sending`` is taken over only after ``DIGEST_CLAIM_TIMEOUT`` (30 minutes),
-and nothing but the next ``send_weekly_digests`` run (the weekly beat, or the command) takes it
-over; see README "Guarantees".
+queue and a fresh process runs it again; the delivery row claimed by the dead process is not
+claimed again, so **no recipient gets two copies** and every other recipient gets exactly one.
+The interrupted delivery stays ``sending`` until ``DIGEST_CLAIM_TIMEOUT`` (30 minutes) has passed;
+the next ``send_weekly_digests`` run after that takes it over and sends it once more. Both cases:
+
+* the worker dies before the server has the message: its recipient has none until that run,
+  then exactly one;
+* the worker dies after the server has the message (waiting for its final reply): its recipient
+  has exactly one — and the takeover would send a second, since SMTP cannot tell the sender.
+
+Nothing schedules that later run but the weekly beat or the command (README, "Guarantees").
 """
 
 import asyncio
@@ -21,6 +24,7 @@ from collections import Counter
 import pytest
 from aiosmtpd.controller import Controller
 from celery import Celery
+from django.core import mail
 from django.utils import timezone
 
 from tests.reliability.services import CeleryWorker, app_env, current_database_url, free_port, wait_for
@@ -32,21 +36,32 @@ HOLD_SECONDS = 8  # the first message waits this long for the server's reply: th
 
 
 class SlowSink:
-    """A loopback SMTP server that records each message when it has it whole, and holds the first
-    one's reply long enough for the sender to be killed."""
+    """A loopback SMTP server that records each message when it has it whole, and holds its first
+    reply — to the recipient (before any message) or to the message — long enough for the sender
+    to be killed."""
 
-    def __init__(self):
+    def __init__(self, hold_at):
+        self.hold_at = hold_at  # "RCPT": the worker dies before the server has the message; "DATA": after
         self.received = []
         self.lock = threading.Lock()
         self.first = threading.Event()
 
+    async def _hold_first(self):
+        if not self.first.is_set():
+            self.first.set()
+            await asyncio.sleep(HOLD_SECONDS)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.hold_at == "RCPT":
+            await self._hold_first()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.received.append(tuple(envelope.rcpt_tos))
-            first = len(self.received) == 1
-        if first:
-            self.first.set()
-            await asyncio.sleep(HOLD_SECONDS)
+        if self.hold_at == "DATA":
+            await self._hold_first()
         return "250 Message accepted for delivery"
 
     def copies(self):
@@ -54,9 +69,9 @@ class SlowSink:
             return Counter(recipient for recipients in self.received for recipient in recipients)
 
 
-@pytest.fixture
-def smtp_sink():
-    sink = SlowSink()
+@pytest.fixture(params=["DATA", "RCPT"], ids=["server-had-the-message", "server-had-nothing"])
+def smtp_sink(request):
+    sink = SlowSink(request.param)
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield sink, controller.port
@@ -89,7 +104,8 @@ def test_a_worker_killed_mid_send_gives_no_recipient_two_copies(users, make_user
 
         expected = set(DigestDelivery.objects.filter(digest__week=WEEK).values_list("recipient", flat=True))
         assert len(expected) == 5  # mia and mo (marketing), sid and sue (sales), max (managers)
-        wait_for(lambda: set(sink.copies()) == expected, timeout=120, what=f"every recipient\n{worker.output()}")
+        wanted = len(expected) if sink.hold_at == "DATA" else len(expected) - 1
+        wait_for(lambda: len(sink.copies()) == wanted, timeout=120, what=f"the other recipients\n{worker.output()}")
         # The redelivered task ran in the new process and found the row claimed.
         wait_for(lambda: "'skipped'" in worker.output(), timeout=60, what=f"the redelivered task\n{worker.output()}")
     finally:
@@ -97,16 +113,26 @@ def test_a_worker_killed_mid_send_gives_no_recipient_two_copies(users, make_user
         worker.cleanup()
 
     assert "WorkerLostError" in log or "SIGKILL" in log, log
-    assert sink.copies() == Counter(dict.fromkeys(expected, 1)), f"copies per recipient: {sink.copies()}"
+    copies = sink.copies()
+    assert max(copies.values()) == 1, f"a recipient got two copies: {copies}"
     states = Counter(DigestDelivery.objects.filter(digest__week=WEEK).values_list("state", flat=True))
     assert states == {"sent": 4, "sending": 1}
     stuck = DigestDelivery.objects.get(digest__week=WEEK, state="sending")
     assert stuck.attempts == 1
+    if sink.hold_at == "DATA":
+        assert set(copies) == expected  # the interrupted recipient has the one copy the server accepted
+    else:
+        assert set(copies) == expected - {stuck.recipient}  # … or none yet
 
     # Within DIGEST_CLAIM_TIMEOUT the dead process's claim holds: nothing re-sends it …
     soon = timezone.now() + datetime.timedelta(minutes=5)
     assert delivery_send(delivery_id=stuck.pk, now=soon) == "skipped"
-    # … after it, the next run takes the claim over (and would send that recipient a second copy,
-    # since this server had the message: SMTP cannot tell the sender).
+    assert mail.outbox == []
+    # … after it, the next send_weekly_digests run takes the claim over and sends it once more.
     later = timezone.now() + DIGEST_CLAIM_TIMEOUT + datetime.timedelta(minutes=1)
     assert stuck.pk in weekly_digests_prepare(week=Week.parse(WEEK), now=later)
+    assert delivery_send(delivery_id=stuck.pk, now=later) == "sent"
+    assert [message.to for message in mail.outbox] == [[stuck.recipient]]
+    # Server had nothing: the recipient now has exactly one copy. Server had the message: a second
+    # one — SMTP cannot tell a sender whose reply was lost (README, "Guarantees").
+    assert copies[stuck.recipient] + len(mail.outbox) == (2 if sink.hold_at == "DATA" else 1)

@@ -87,7 +87,11 @@ class PrivateRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_for(lambda: _port_open(self.port), timeout=15, what=f"redis on port {self.port}")
+        try:
+            wait_for(lambda: _port_open(self.port), timeout=15, what=f"redis on port {self.port}")
+        except BaseException:
+            _stop(self.proc, kill=True)
+            raise
         return self
 
     def stop(self, kill=True):
@@ -215,7 +219,11 @@ class Gunicorn:
                 return response.status == 200
             return False
 
-        wait_for(ready, timeout=60, interval=0.3, what="gunicorn to answer /healthz/")
+        try:
+            wait_for(ready, timeout=60, interval=0.3, what="gunicorn to answer /healthz/")
+        except BaseException:
+            self.stop()  # never leave a server behind when the test fails here
+            raise
         return self
 
     def output(self):

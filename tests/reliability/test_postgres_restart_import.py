@@ -22,10 +22,13 @@ BAD = 60  # rows without a valid e-mail
 
 @pytest.fixture
 def private_postgres():
-    cluster = PrivatePostgres().init().start()
-    cluster.create_database()
-    yield cluster
-    cluster.cleanup()
+    cluster = PrivatePostgres()
+    try:
+        cluster.init().start()
+        cluster.create_database()
+        yield cluster
+    finally:
+        cluster.cleanup()
 
 
 def write_file(path):

@@ -462,7 +462,7 @@ class Simulation:
             self.at(self.later(when, 4, 12), self.manager_assigns, state, gen, tries + 1)
             return
         manager = self.managers[0] if self.managers else None
-        state.handoff = handoff_assign(handoff=state.handoff, actor=manager, assignee=rep, at=when)
+        state.handoff = handoff_assign(handoff=state.handoff, actor=manager, assignee=rep, at=when, notify=False)
         self.summary.counts["reassigned"] += 1
         self.at(self.later(when, 0.5, 12), self.answer, state, gen, rep)
 

@@ -236,7 +236,7 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
     return locked
 
 
-def handoff_assign(*, handoff, actor, assignee, at=None):
+def handoff_assign(*, handoff, actor, assignee, at=None, notify=True):
     """Give a pending hand-off to a rep (a manager's call: capacity is theirs to judge)."""
     if assignee is None or not sales_reps().filter(pk=assignee.pk).exists():
         raise ValidationError({"assignee": "Hand-offs go to active sales reps only."})
@@ -249,7 +249,7 @@ def handoff_assign(*, handoff, actor, assignee, at=None):
         # The manager's pick is the rep's turn in the rotation, stamped when it was made
         # (a backdated call must not push the rep behind every later hand-off).
         SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": at or timezone.now()})
-        if previous != assignee.pk:
+        if notify and previous != assignee.pk:
             _queue_assigned_notification(locked)
     return locked
 

@@ -209,10 +209,14 @@ def test_if_empty_seeds_an_empty_database():
 @pytest.mark.django_db(transaction=True)
 def test_seeding_queues_no_task_per_mql_and_leaves_the_receiver_connected():
     # Transactional: the seeder's batches really commit, so their on-commit callbacks run.
-    with mock.patch("handoffs.tasks.handoff_for_new_mql.delay") as delay:
+    with (
+        mock.patch("handoffs.tasks.handoff_for_new_mql.delay") as delay,
+        mock.patch("handoffs.tasks.send_handoff_notification.delay") as notify,
+    ):
         call_command("seed_demo", "--leads", "40", "--weeks", "1", "--anchor", ANCHOR, stdout=StringIO())
     assert StatusChange.objects.filter(to_status=Lead.Status.MQL).exists()
     delay.assert_not_called()
+    notify.assert_not_called()  # history is not news: nobody is e-mailed about seeded hand-offs
     # After seeding, a new MQL queues its hand-off again.
     with mock.patch("handoffs.tasks.handoff_for_new_mql.delay") as delay:
         result = lead_capture(

@@ -306,3 +306,24 @@ def test_a_huge_api_body_is_refused_with_a_4xx(users):
     response = client.post(url, body, content_type="application/json")
     assert 400 <= response.status_code < 500
     assert not Lead.objects.filter(email="huge@example.com").exists()
+
+
+def test_nul_in_api_query_parameters_is_never_a_500(users):
+    from tests.security.policy import OPERATIONS
+    from tests.security.test_access_api import fill
+    from tests.security.world import build_world
+
+    world = build_world(users)
+    client = Client()
+    client.force_login(users["managers"])
+    keys = ("q", "search", "status", "owner", "source", "campaign", "ordering", "cursor", "week", "outcome", "kind")
+    failures = []
+    for (method, path), operation in sorted(OPERATIONS.items()):
+        if method != "GET":
+            continue
+        url = fill(path, operation, world)
+        for key in keys:
+            status = client.get(url, {key: "\x00x"}).status_code
+            if status >= 500:
+                failures.append(f"{url}?{key}=%00: {status}")
+    assert not failures, "\n".join(failures)

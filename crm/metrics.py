@@ -36,7 +36,21 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -358,6 +372,24 @@ def _on_days(field_name, week):
     return Q(**{f"{field_name}__gte": week.first_day, f"{field_name}__lte": week.last_day})
 
 
+def _bucket(field_name, weeks):
+    """Return the index of the week a row's ``field_name`` falls in (weeks are contiguous, oldest first).
+
+    Grouping by this index counts every week in one pass with one aggregate per figure,
+    where a ``FILTER`` per week and figure made PostgreSQL sort the rows once per aggregate.
+    """
+    return Case(
+        *[When(_in(field_name, w), then=Value(i)) for i, w in enumerate(weeks)],
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+
+
+def _only_in(week, time_field, value_field):
+    """Return ``value_field`` for rows of the week and NULL for the others (detail for W alone)."""
+    return Case(When(_in(time_field, week), then=F(value_field)), default=Value(None), output_field=CharField())
+
+
 def weekly_metrics(week=None, *, now=None):
     """Return every weekly number of the week (default: the last complete one) as a WeeklyMetrics."""
     now = now or timezone.now()
@@ -410,27 +442,33 @@ def _campaign(campaigns, slug, name):
 
 
 def _new_leads(weeks, points):
-    """One grouped query: leads created per week by source and first-touch campaign."""
+    """One grouped query: leads created per week by source, and W's by first-touch campaign."""
+    W = len(weeks) - 1
     rows = (
         Lead.objects.filter(created_at__gte=weeks[0].start, created_at__lt=weeks[-1].end)
-        .values("source", "first_touch_campaign__slug", "first_touch_campaign__name")
-        .annotate(**{f"w{i}": Count("id", filter=_in("created_at", w)) for i, w in enumerate(weeks)})
+        .annotate(
+            bucket=_bucket("created_at", weeks),
+            slug=_only_in(weeks[W], "created_at", "first_touch_campaign__slug"),
+            campaign_name=_only_in(weeks[W], "created_at", "first_touch_campaign__name"),
+        )
+        .values("bucket", "source", "slug", "campaign_name")
+        .annotate(n=Count("id"))
+        .order_by()
     )
-    W = len(weeks) - 1
     by_source = defaultdict(int)
     by_campaign = defaultdict(int)
     campaigns = {}
     for row in rows:
-        for i, point in enumerate(points):
-            count = row[f"w{i}"]
-            point.new_leads += count
-            point.new_leads_by_source[row["source"]] = point.new_leads_by_source.get(row["source"], 0) + count
-        count = row[f"w{W}"]
-        by_source[row["source"]] += count
-        slug = row["first_touch_campaign__slug"]
-        if slug and count:
+        point, count, source = points[row["bucket"]], row["n"], row["source"]
+        point.new_leads += count
+        point.new_leads_by_source[source] = point.new_leads_by_source.get(source, 0) + count
+        if row["bucket"] != W:
+            continue
+        by_source[source] += count
+        slug = row["slug"]
+        if slug:
             by_campaign[slug] += count
-            _campaign(campaigns, slug, row["first_touch_campaign__name"]).new_leads += count
+            _campaign(campaigns, slug, row["campaign_name"]).new_leads += count
     total = points[W].new_leads
     return NewLeads(
         total=total, by_source=_sorted_counts(by_source), by_campaign=_sorted_counts(by_campaign)
@@ -440,23 +478,22 @@ def _new_leads(weeks, points):
 def _status_changes(weeks, points, campaigns, new_leads):
     """One grouped query: distinct leads entering each status per week, with revenue of wins."""
     entered = [S.MQL, S.SAL, S.SQL, S.WON, S.LOST, S.RECYCLED, S.DISQUALIFIED]
-    aggregates = {}
-    for i, w in enumerate(weeks):
-        aggregates[f"n{i}"] = Count("lead", distinct=True, filter=_in("changed_at", w))
-        aggregates[f"r{i}"] = Sum("lead__deal_value", filter=_in("changed_at", w))
-    # to_status IN (...) lets the (to_status, changed_at) index serve the time range.
+    W = len(weeks) - 1
+    # to_status IN (...) lets the (to_status, changed_at) index serve the time range. Past weeks
+    # group by (week, status) alone; W's rows also by the lead's source, reason and campaign.
     rows = (
         StatusChange.objects.filter(to_status__in=entered, changed_at__gte=weeks[0].start, changed_at__lt=weeks[-1].end)
-        .values(
-            "to_status",
-            "lead__source",
-            "lead__lost_reason",
-            "lead__first_touch_campaign__slug",
-            "lead__first_touch_campaign__name",
+        .annotate(
+            bucket=_bucket("changed_at", weeks),
+            source=_only_in(weeks[W], "changed_at", "lead__source"),
+            lost_reason=_only_in(weeks[W], "changed_at", "lead__lost_reason"),
+            slug=_only_in(weeks[W], "changed_at", "lead__first_touch_campaign__slug"),
+            campaign_name=_only_in(weeks[W], "changed_at", "lead__first_touch_campaign__name"),
         )
-        .annotate(**aggregates)
+        .values("bucket", "to_status", "source", "lost_reason", "slug", "campaign_name")
+        .annotate(n=Count("lead", distinct=True), revenue=Sum("lead__deal_value"))
+        .order_by()
     )
-    W = len(weeks) - 1
     funnel = dict.fromkeys(FUNNEL_STATUSES, 0)
     funnel[S.NEW] = new_leads.total
     outcomes = Outcomes()
@@ -465,36 +502,33 @@ def _status_changes(weeks, points, campaigns, new_leads):
     won_by_source = defaultdict(int)
     first_touch = defaultdict(Decimal)
     for row in rows:
-        status = row["to_status"]
-        for i, point in enumerate(points):
-            count = row[f"n{i}"]
-            if status == S.MQL:
-                point.mqls += count
-            elif status == S.WON:
-                point.won += count
-                point.revenue += row[f"r{i}"] or ZERO
-        count = row[f"n{W}"]
-        if not count:
+        status, count, point = row["to_status"], row["n"], points[row["bucket"]]
+        if status == S.MQL:
+            point.mqls += count
+        elif status == S.WON:
+            point.won += count
+            point.revenue += row["revenue"] or ZERO
+        if row["bucket"] != W or not count:
             continue
         funnel[status] += count
-        slug = row["lead__first_touch_campaign__slug"]
-        campaign = _campaign(campaigns, slug, row["lead__first_touch_campaign__name"]) if slug else None
+        slug = row["slug"]
+        campaign = _campaign(campaigns, slug, row["campaign_name"]) if slug else None
         if status == S.MQL:
-            mqls_by_source[row["lead__source"]] += count
+            mqls_by_source[row["source"]] += count
             if campaign:
                 campaign.mqls += count
         elif status == S.WON:
-            revenue = row[f"r{W}"] or ZERO
+            revenue = row["revenue"] or ZERO
             outcomes.won += count
             outcomes.revenue += revenue
-            won_by_source[row["lead__source"]] += count
-            first_touch[row["lead__source"]] += revenue
+            won_by_source[row["source"]] += count
+            first_touch[row["source"]] += revenue
             if campaign:
                 campaign.wins += count
                 campaign.revenue += revenue
         elif status == S.LOST:
             outcomes.lost += count
-            lost_by_reason[row["lead__lost_reason"] or "unknown"] += count
+            lost_by_reason[row["lost_reason"] or "unknown"] += count
     outcomes.lost_by_reason = _sorted_counts(lost_by_reason)
     outcomes.won_by_source = _sorted_counts(won_by_source)
     outcomes.revenue_by_source["first_touch"] = _sorted_money(first_touch)
@@ -527,34 +561,35 @@ def _handoffs(weeks, points, level, now):
         | (Q(first_contact_at__isnull=True, responded_at__isnull=False) & contact_due)
     )
     W = len(weeks) - 1
-    aggregates = {}
-    for i, w in enumerate(weeks):
-        aggregates[f"c{i}"] = Count("id", filter=_in("created_at", w))
-        aggregates[f"t{i}"] = Count("id", filter=_in("created_at", w) & in_time)
-        aggregates[f"b{i}"] = Count("id", filter=_in("created_at", w) & breach)
     this_week = _in("created_at", weeks[W])
-    aggregates["contact_in_time"] = Count("id", filter=this_week & contact_in_time)
-    aggregates["contact_late"] = Count("id", filter=this_week & contact_late)
-    aggregates["over_capacity"] = Count("id", filter=this_week & Q(over_capacity=True))
     rows = (
         Handoff.objects.filter(created_at__gte=weeks[0].start, created_at__lt=weeks[-1].end)
-        .values("outcome", "reject_reason")
-        .annotate(**aggregates)
+        .annotate(bucket=_bucket("created_at", weeks))
+        .values("bucket", "outcome", "reject_reason")
+        .annotate(
+            created=Count("id"),
+            in_time=Count("id", filter=in_time),
+            breaches=Count("id", filter=breach),
+            contact_in_time=Count("id", filter=this_week & contact_in_time),
+            contact_late=Count("id", filter=this_week & contact_late),
+            over_capacity=Count("id", filter=this_week & Q(over_capacity=True)),
+        )
+        .order_by()
     )
     figures = Handoffs()
     level_figures = ServiceLevelFigures()
     by_reason = defaultdict(int)
     contact_yes = contact_no = 0
     for row in rows:
-        outcome = row["outcome"]
-        for i, point in enumerate(points):
-            if outcome == Handoff.Outcome.ACCEPTED:
-                point.accepted += row[f"c{i}"]
-            elif outcome == Handoff.Outcome.REJECTED:
-                point.rejected += row[f"c{i}"]
-            point.responded_in_time += row[f"t{i}"]
-            point.breaches += row[f"b{i}"]
-        count = row[f"c{W}"]
+        outcome, count, point = row["outcome"], row["created"], points[row["bucket"]]
+        if outcome == Handoff.Outcome.ACCEPTED:
+            point.accepted += count
+        elif outcome == Handoff.Outcome.REJECTED:
+            point.rejected += count
+        point.responded_in_time += row["in_time"]
+        point.breaches += row["breaches"]
+        if row["bucket"] != W:
+            continue
         figures.created += count
         figures.over_capacity += row["over_capacity"]
         if outcome == Handoff.Outcome.ACCEPTED:
@@ -587,17 +622,24 @@ def _median_hours_to_accept(week):
 
 def _spend(weeks, points, campaigns):
     """One grouped query: spend per campaign per week."""
+    W = len(weeks) - 1
     rows = (
         Spend.objects.filter(date__gte=weeks[0].first_day, date__lte=weeks[-1].last_day)
-        .values("campaign__slug", "campaign__name")
-        .annotate(**{f"s{i}": Sum("amount", filter=_on_days("date", w)) for i, w in enumerate(weeks)})
+        .annotate(
+            bucket=Case(
+                *[When(_on_days("date", w), then=Value(i)) for i, w in enumerate(weeks)],
+                default=Value(-1),
+                output_field=IntegerField(),
+            )
+        )
+        .values("bucket", "campaign__slug", "campaign__name")
+        .annotate(amount=Sum("amount"))
+        .order_by()
     )
-    W = len(weeks) - 1
     for row in rows:
-        for i, point in enumerate(points):
-            point.spend += row[f"s{i}"] or ZERO
-        amount = row[f"s{W}"] or ZERO
-        if amount:
+        amount = row["amount"] or ZERO
+        points[row["bucket"]].spend += amount
+        if row["bucket"] == W and amount:
             _campaign(campaigns, row["campaign__slug"], row["campaign__name"]).spend += amount
     return points[W].spend
 
@@ -697,12 +739,20 @@ def _goal_progress(week, now):
     until = min(week.end, quarter.end)
     start = quarter.start
     window = Q(changed_at__gte=start, changed_at__lt=until)
-    totals = StatusChange.objects.filter(window, to_status__in=[S.MQL, S.SAL, S.WON]).aggregate(
-        mqls=Count("lead", distinct=True, filter=Q(to_status=S.MQL)),
-        accepted=Count("lead", distinct=True, filter=Q(to_status=S.SAL)),
-        wins=Count("lead", distinct=True, filter=Q(to_status=S.WON)),
-        revenue=Sum("lead__deal_value", filter=Q(to_status=S.WON)),
-    )
+    # One distinct count per status (grouped), not one per FILTER: a single sort of the quarter's rows.
+    totals = {
+        row["to_status"]: row
+        for row in StatusChange.objects.filter(window, to_status__in=[S.MQL, S.SAL, S.WON])
+        .values("to_status")
+        .annotate(n=Count("lead", distinct=True), revenue=Sum("lead__deal_value"))
+        .order_by()
+    }
+    totals = {
+        "mqls": totals.get(S.MQL, {}).get("n", 0),
+        "accepted": totals.get(S.SAL, {}).get("n", 0),
+        "wins": totals.get(S.WON, {}).get("n", 0),
+        "revenue": totals.get(S.WON, {}).get("revenue"),
+    }
     goal = QuarterlyGoal.objects.filter(year=quarter.year, quarter=quarter.number).first()
     span = (quarter.end - quarter.start).total_seconds()
     elapsed = max(0.0, min(1.0, (min(until, now) - start).total_seconds() / span))

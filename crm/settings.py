@@ -138,6 +138,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     _db["CONN_MAX_AGE"] = 0
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # The weekly report's grouped queries cross PostgreSQL's JIT cost threshold at a few hundred
+    # thousand rows; compiling them cost more than it saved (bench/RESULTS.md), so JIT is off.
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"]["options"] = (_db["OPTIONS"].get("options", "") + " -c jit=off").strip()
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

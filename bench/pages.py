@@ -1,0 +1,126 @@
+"""Pages, the report API and the digest build, measured in-process through Django's test client,
+next to their floors and peers: the raw SQL of the report and the stock admin changelist."""
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from bench.harness import Figure, measure
+from crm import digests
+from crm.metrics import weekly_metrics
+from crm.weeks import Week
+from leads.models import Lead
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _client(username):
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username), backend=BACKEND)
+    return client
+
+
+def _get(client, url):
+    def call():
+        response = client.get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status_code}")
+        return response
+
+    return call
+
+
+def raw_report_sql(week):
+    """Return the SQL statements the weekly report runs, exactly as PostgreSQL received them."""
+    with CaptureQueriesContext(connection) as captured:
+        weekly_metrics(week)
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def _run_raw(statements):
+    def call():
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+
+    return call
+
+
+def _build_digests(week):
+    def call():
+        metrics = weekly_metrics(week)
+        for audience in digests.Audience:
+            digests.digest_render(metrics=metrics, audience=audience)
+
+    return call
+
+
+def weekly_figures(*, runs, week=None):
+    """Dashboard, report API and their floor, for the week (default: the last complete one)."""
+    week = week or Week.last_complete(timezone.now())
+    manager = _client("boss")
+    floor = measure("weekly report: raw SQL (floor)", _run_raw(raw_report_sql(week)), runs=runs)
+    report = measure("weekly report API", _get(manager, f"/api/v1/reports/weekly/?week={week.label}"), runs=runs)
+    dashboard = measure("dashboard page", _get(manager, f"/?week={week.label}"), runs=runs)
+    for figure in (report, dashboard):
+        figure.extra["vs"] = floor.name
+        figure.extra["ratio"] = round(figure.p95 / floor.p95, 2) if floor.p95 else None
+    return [floor, report, dashboard]
+
+
+def list_figures(*, runs):
+    """The lead list (default view, by status, a search) against the stock admin changelist."""
+    rep = _client("rep01")
+    manager = _client("boss")
+    admin = _client("admin")
+    # A search term that hits some leads: a company word of the data set.
+    cases = [
+        ("default view", "/leads/", rep, "/bench-admin/leads/lead/"),
+        ("filtered by status", "/leads/?status=sql", manager, "/bench-admin/leads/lead/?status__exact=sql"),
+        ("search", "/leads/?q=globex", manager, "/bench-admin/leads/lead/?q=globex"),
+    ]
+    figures = []
+    for label, url, client, admin_url in cases:
+        peer = measure(f"admin changelist: {label} (peer)", _get(admin, admin_url), runs=runs)
+        ours = measure(f"lead list: {label}", _get(client, url), runs=runs)
+        ours.extra["vs"] = peer.name
+        ours.extra["ratio"] = round(ours.p95 / peer.p95, 2) if peer.p95 else None
+        figures += [peer, ours]
+    return figures
+
+
+def detail_and_inbox_figures(*, runs, long_lead_id):
+    figures = []
+    lead = Lead.objects.filter(pk=long_lead_id).select_related("owner").first() if long_lead_id else None
+    if lead is not None:
+        owner = _client(lead.owner.username)
+        figure = measure("lead detail (long timeline)", _get(owner, f"/leads/{lead.pk}/"), runs=runs)
+        figure.extra["timeline_rows"] = lead.touchpoints.count() + lead.activities.count()
+        figures.append(figure)
+    figures.append(measure("hand-off inbox (rep)", _get(_client("rep01"), "/handoffs/"), runs=runs))
+    figures.append(measure("hand-off inbox (manager)", _get(_client("boss"), "/handoffs/"), runs=runs))
+    return figures
+
+
+def digest_figure(*, runs, week=None):
+    week = week or Week.last_complete(timezone.now())
+    return measure("digest build, all three audiences", _build_digests(week), runs=runs)
+
+
+def growth_pair(small, large):
+    """Return the growth figure: the same week's dashboard and report with 10× more history."""
+    figure = Figure(name="growth: dashboard with 10× history (p95 ratio)", unit="×")
+    figure.value = round(large.p95 / small.p95, 2) if small.p95 else None
+    figure.extra = {"small_p95_ms": round(small.p95, 2), "large_p95_ms": round(large.p95, 2)}
+    return figure
+
+
+def timed(call):
+    started = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - started

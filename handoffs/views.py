@@ -74,7 +74,10 @@ def inbox(request):
     }
     if scope == "mine":
         context["pending"] = _mark_answerable(user, list(selectors.handoffs_pending_for(user=user, now=now)))
-        context["answered"] = list(selectors.handoffs_answered_for(user=user, now=now))
+        # Paged like the team view: a busy rep answers hundreds of hand-offs in two weeks.
+        context["answered_page"] = Paginator(selectors.handoffs_answered_for(user=user, now=now), PAGE_SIZE).get_page(
+            request.GET.get("apage")
+        )
         context["pending_count"] = len(context["pending"])
         return render(request, "handoffs/handoff_inbox.html", context)
 

@@ -198,7 +198,22 @@ def test_answered_hand_offs_of_the_last_14_days_are_listed_below(client, users):
     handoff_accept(handoff=old, actor=users["sales"], at=timezone.now() - datetime.timedelta(days=15))
     client.force_login(users["sales"])
     response = client.get(reverse("handoffs:inbox"))
-    assert [h.pk for h in response.context["answered"]] == [recent.pk]
+    assert [h.pk for h in response.context["answered_page"]] == [recent.pk]
+
+
+def test_a_busy_reps_answered_hand_offs_come_a_page_at_a_time(client, users, monkeypatch):
+    monkeypatch.setattr("handoffs.views.PAGE_SIZE", 2)
+    answered = []
+    for n in range(3):
+        handoff = pending_for(users["sales"], users["marketing"], first_name=f"Answered{n}")
+        handoff_accept(handoff=handoff, actor=users["sales"], at=timezone.now() - datetime.timedelta(hours=3 - n))
+        answered.append(handoff.pk)
+    client.force_login(users["sales"])
+    first = client.get(reverse("handoffs:inbox"))
+    second = client.get(reverse("handoffs:inbox"), {"apage": 2})
+    assert [h.pk for h in first.context["answered_page"]] == answered[:0:-1]  # newest first
+    assert [h.pk for h in second.context["answered_page"]] == answered[:1]
+    assert "Page 1 of 2" in first.content.decode()
 
 
 def test_accepting_with_htmx_swaps_the_card_and_updates_the_count(client, users):

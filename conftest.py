@@ -114,6 +114,22 @@ def users(make_user):
     }
 
 
+@pytest.fixture
+def db_refuses(db):
+    """Return a helper: whether the database refuses the row a factory writes past every service."""
+    from django.db import IntegrityError, transaction
+
+    def refuses(factory, **fields):
+        try:
+            with transaction.atomic():
+                factory(**fields)
+        except IntegrityError:
+            return True
+        return False
+
+    return refuses
+
+
 def _worker_env(queue):
     from django.conf import settings
     from django.db import connection

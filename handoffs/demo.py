@@ -277,10 +277,15 @@ class Simulation:
     def make_forms(self):
         """Create the website's capture forms (once); each visit posts through the form of its page."""
         self.form_of_page = {}
+        # They were on the website before the first visit of the history.
+        since = datetime.datetime.combine(self.first_day, datetime.time(8), tzinfo=self.tz)
         for name, pages in data.CAPTURE_FORMS:
-            form = CaptureForm.objects.filter(name=name).first() or capture_form_create(
-                actor=self.marketers[0] if self.marketers else None, name=name, allowed_origins=data.SITE_ORIGIN
-            )
+            form = CaptureForm.objects.filter(name=name).first()
+            if form is None:
+                form = capture_form_create(
+                    actor=self.marketers[0] if self.marketers else None, name=name, allowed_origins=data.SITE_ORIGIN
+                )
+                CaptureForm.objects.filter(pk=form.pk).update(created_at=since)
             for page in pages or data.PAGES:
                 self.form_of_page.setdefault(page, form)
 

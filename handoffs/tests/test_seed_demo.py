@@ -152,6 +152,8 @@ def test_every_invariant_holds_on_the_seeded_data():
         expected = next((name for name, pages in demo_data.CAPTURE_FORMS if page in pages), "Newsletter sign-up")
         assert touch.form.name == expected, touch.page_url
     assert all(form.origin_list() == [demo_data.SITE_ORIGIN] for form in forms.values())
+    first_visit = Touchpoint.objects.earliest("occurred_at").occurred_at
+    assert all(form.created_at <= first_visit for form in forms.values())
 
     # A touch's channel follows its campaign's channel; a touch without a campaign is direct.
     for touch in Touchpoint.objects.select_related("campaign"):

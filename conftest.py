@@ -74,14 +74,32 @@ def _celery_eager(request):
     app.conf.task_always_eager = False
 
 
+def clear_cache():
+    """Empty this test process's cache, and nothing else in its Redis database.
+
+    With REDIS_URL the cache shares one Redis database with the Celery broker and with the
+    other xdist processes' caches; cache.clear() would FLUSHDB it and drop the messages queued
+    for a real worker that another test is waiting on. Only our key prefix is deleted.
+    """
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{cache.key_prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Start every test with an empty cache (rate limits, roles)."""
-    from django.core.cache import cache
-
     # A stopped Redis is some tests' subject; they check it themselves.
     with contextlib.suppress(Exception):
-        cache.clear()
+        clear_cache()
 
 
 @pytest.fixture
@@ -112,6 +130,22 @@ def users(make_user):
         "managers": make_user("max", "managers"),
         "norole": make_user("nora"),
     }
+
+
+@pytest.fixture
+def db_refuses(db):
+    """Return a helper: whether the database refuses the row a factory writes past every service."""
+    from django.db import IntegrityError, transaction
+
+    def refuses(factory, **fields):
+        try:
+            with transaction.atomic():
+                factory(**fields)
+        except IntegrityError:
+            return True
+        return False
+
+    return refuses
 
 
 def _worker_env(queue):

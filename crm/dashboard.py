@@ -19,6 +19,15 @@ class Card:
     delta: str = ""
     trend: str = ""  # "good", "bad" or "" (flat or unknown)
 
+    @property
+    def direction(self):
+        """Return "up" or "down" as the figure moved, whether that was good or bad."""
+        if self.delta.startswith("+"):
+            return "up"
+        if self.delta.startswith(("-", "−")):
+            return "down"
+        return ""
+
 
 def _count_delta(now, before, *, higher_is_better=True):
     if before is None or now is None:

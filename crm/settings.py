@@ -156,7 +156,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "tandem",
+            # Parallel test processes share the Redis database: each keeps to keys of its own.
+            "KEY_PREFIX": f"tandem-{env_str('PYTEST_XDIST_WORKER')}"
+            if TESTING and env_str("PYTEST_XDIST_WORKER")
+            else "tandem",
             # A cache outage must not take requests down with it: fail fast, callers degrade.
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }

@@ -36,7 +36,8 @@ from handoffs import receivers
 from handoffs.models import Handoff, SalesRep, ServiceLevel
 from handoffs.services import handoff_accept, handoff_assign, handoff_create, handoff_reject, rep_loads
 from leads import scoring
-from leads.models import Activity, IdealCustomerProfile, Lead, ScoringRule, Touchpoint
+from leads.capture import capture_form_create
+from leads.models import Activity, CaptureForm, IdealCustomerProfile, Lead, ScoringRule, Touchpoint
 from leads.services import activity_log, lead_capture, lead_transition, task_complete
 from leads.signals import lead_became_mql
 
@@ -154,6 +155,7 @@ class Simulation:
         self.team()
         self.shared_config()
         self.make_campaigns()
+        self.make_forms()
         self.plan_visits()
         self.plan_leave()
         while self.queue:
@@ -272,6 +274,21 @@ class Simulation:
                 self.running.append((campaign, spec, variants, first, last))
         Spend.objects.bulk_create(spend)
 
+    def make_forms(self):
+        """Create the website's capture forms (once); each visit posts through the form of its page."""
+        self.form_of_page = {}
+        # They were on the website before the first visit of the history.
+        since = datetime.datetime.combine(self.first_day, datetime.time(8), tzinfo=self.tz)
+        for name, pages in data.CAPTURE_FORMS:
+            form = CaptureForm.objects.filter(name=name).first()
+            if form is None:
+                form = capture_form_create(
+                    actor=self.marketers[0] if self.marketers else None, name=name, allowed_origins=data.SITE_ORIGIN
+                )
+                CaptureForm.objects.filter(pk=form.pk).update(created_at=since)
+            for page in pages or data.PAGES:
+                self.form_of_page.setdefault(page, form)
+
     def sources_on(self, day):
         """Return the campaigns drawing visits on the day (None for direct) and their weights."""
         options, weights = [None], [data.DIRECT_TRAFFIC]
@@ -345,7 +362,7 @@ class Simulation:
 
     def utm(self, source):
         if source is None:
-            return {"page_url": f"https://tandem.example{self.rng.choice(data.PAGES)}"}
+            return {"page_url": f"{data.SITE_ORIGIN}{self.rng.choice(data.PAGES)}"}
         campaign, spec, variants, _, _ = source
         utm_source, utm_medium = self.rng.choice(spec.utm)
         fields = {
@@ -353,7 +370,7 @@ class Simulation:
             "utm_medium": utm_medium,
             "utm_campaign": campaign.utm_campaign,
             "utm_content": self.rng.choice(variants).utm_content,
-            "page_url": f"https://tandem.example{self.rng.choice(data.PAGES)}",
+            "page_url": f"{data.SITE_ORIGIN}{self.rng.choice(data.PAGES)}",
         }
         if spec.terms:
             fields["utm_term"] = self.rng.choice(spec.terms)
@@ -365,8 +382,9 @@ class Simulation:
             fields.update({k: v for k, v in person["profile"].items() if k not in person["later"]})
         elif person["later"] and self.rng.random() < 0.6:
             fields.update({k: person["profile"][k] for k in person["later"]})
+        form = self.form_of_page[fields["page_url"].removeprefix(data.SITE_ORIGIN)]
         result = lead_capture(
-            data=fields, kind=Touchpoint.Kind.FORM, occurred_at=when, config=self.config, campaign=None
+            data=fields, kind=Touchpoint.Kind.FORM, form=form, occurred_at=when, config=self.config, campaign=None
         )
         self.summary.counts["visits"] += 1
         state = self.states.get(result.lead.pk)

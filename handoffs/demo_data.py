@@ -44,6 +44,13 @@ OTHER_TITLES = [
     "Operations Specialist", "Consultant", "Founder", "Office Manager", "Student", "Intern", "Analyst",
 ]  # fmt: skip
 PAGES = ["/pricing", "/demo", "/product", "/blog/pipeline-hygiene", "/customers", "/ebook/state-of-revops", "/"]
+SITE_ORIGIN = "https://tandem.example"
+# The website's capture forms, by the pages that carry them; every other page has the newsletter box.
+CAPTURE_FORMS = [
+    ("Demo request", ["/demo", "/pricing"]),
+    ("E-book download", ["/ebook/state-of-revops"]),
+    ("Newsletter sign-up", []),
+]
 
 ICP = {
     "industries": ICP_INDUSTRIES,

@@ -89,7 +89,11 @@ class Lead(models.Model):
             models.CheckConstraint(
                 condition=Q(deal_value__isnull=True) | Q(deal_value__gte=0), name="lead_deal_value_not_negative"
             ),
-            models.CheckConstraint(condition=~Q(status="won") | Q(deal_value__gt=0), name="lead_won_has_deal_value"),
+            # deal_value__isnull=False: a CHECK passes when it is NULL, and NULL > 0 is NULL.
+            models.CheckConstraint(
+                condition=~Q(status="won") | Q(deal_value__isnull=False, deal_value__gt=0),
+                name="lead_won_has_deal_value",
+            ),
             models.CheckConstraint(condition=~Q(status="lost") | ~Q(lost_reason=""), name="lead_lost_has_reason"),
         ]
 

@@ -14,10 +14,10 @@ DASH = "—"
 
 @register.filter
 def pct(rate):
-    """Render a 0..1 rate as a whole percentage, or a dash when there is none."""
+    """Render a rate (0..1, or a ratio such as ROI) as a whole percentage, or a dash when there is none."""
     if rate is None or rate == "":
         return DASH
-    return f"{round(float(rate) * 100)}%"
+    return f"{round(float(rate) * 100):,}%"
 
 
 @register.filter

@@ -1,6 +1,7 @@
 """The dashboard page, its CSV export, and the team settings page."""
 
 import csv
+import datetime
 import io
 import json
 import re
@@ -9,8 +10,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from campaigns.tests.factories import SpendFactory
 from crm.metrics import weekly_metrics
 from crm.models import QuarterlyGoal
+from crm.templatetags.tandem_metrics import pct
 from handoffs.models import ServiceLevel
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,23 @@ def test_the_dashboard_shows_the_weeks_figures_in_cards_summary_and_charts(clien
         "Referral": 1,
         "Webinar": 2,
     }
+
+
+def test_the_arrow_follows_the_change_and_the_colour_whether_it_is_good(client, users, at_week_data):
+    # W09: one lead for 150.00 of spend, so W10's cost per lead (300.00 / 5 = 60.00) fell by 90.00.
+    search = at_week_data["campaigns"]["search"]
+    SpendFactory(campaign=search, date=datetime.date(2026, 2, 25), amount=Decimal("150.00"))
+    client.force_login(users["managers"])
+    response = client.get("/", {"week": "2026-W10"})
+    cards = {card.key: card for card in response.context["cards"]}
+    assert (cards["cost_per_lead"].delta, cards["cost_per_lead"].trend) == ("−90.00", "good")
+    assert cards["cost_per_lead"].direction == "down"
+    assert (cards["acceptance"].direction, cards["acceptance"].trend) == ("down", "bad")
+    assert (cards["new_leads"].direction, cards["new_leads"].trend) == ("up", "good")
+    html = response.content.decode()
+    cost = html.split('data-testid="card-cost_per_lead"')[1].split('data-testid="card-', 1)[0]
+    assert "metric-delta text-success" in cost and 'data-testid="delta-down"' in cost
+    assert 'data-testid="delta-up"' not in cost
 
 
 def test_the_dashboard_defaults_to_the_last_complete_week(client, users, at_week_data):
@@ -211,3 +231,11 @@ def test_the_dashboard_and_the_api_agree(client, users, at_week_data):
     page = client.get("/", {"week": "2026-W10"})
     api = client.get("/api/v1/reports/weekly/", {"week": "2026-W10"}).json()
     assert page.context["m"].as_json() == api == weekly_metrics(at_week_data["week"]).as_json()
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, "—"), (0.5, "50%"), (Decimal("0.714"), "71%"), (Decimal("-1"), "-100%"), (Decimal("209.15"), "20,915%")],
+)
+def test_rates_and_roi_read_as_whole_percentages(value, shown):
+    assert pct(value) == shown

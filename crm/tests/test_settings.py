@@ -1,6 +1,7 @@
 """Settings come from the environment; a wrong value stops start-up with one clear sentence."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,94 @@ def test_without_email_url_mail_is_written_under_var():
     backend, path = result.stdout.split()
     assert backend == "django.core.mail.backends.filebased.EmailBackend"
     assert path.endswith("var/mail")
+
+
+def settings_of(code, **env_overrides):
+    """Print from a fresh interpreter whose settings come only from the given environment."""
+    env = {"DEBUG": "1", **env_overrides}
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        env.setdefault(name, None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", code],
+        cwd=BASE_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if k not in {*env, "DJANGO_SETTINGS_MODULE"}},
+            **{k: v for k, v in env.items() if v is not None},
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_without_database_url_the_database_is_a_sqlite_file_under_var(tmp_path):
+    code = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
+    engine, name = settings_of(code, VAR_DIR=str(tmp_path))
+    assert (engine, name) == ("django.db.backends.sqlite3", str(tmp_path / "tandem.sqlite3"))
+
+
+def test_redis_url_puts_the_broker_results_and_cache_on_redis(tmp_path):
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_URL, s.CELERY_RESULT_BACKEND, s.CACHES['default']['BACKEND'])"
+    )
+    url = "redis://127.0.0.1:6379/5"
+    assert settings_of(code, VAR_DIR=str(tmp_path), REDIS_URL=url) == [
+        url,
+        url,
+        "django.core.cache.backends.redis.RedisCache",
+    ]
+    # Unset: kombu's filesystem broker under var/ and a cache in the process.
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.CELERY_BROKER_URL, s.CELERY_BROKER_TRANSPORT_OPTIONS['data_folder_in'], "
+        "s.CACHES['default']['BACKEND'])"
+    )
+    broker, folder, cache = settings_of(code, VAR_DIR=str(tmp_path))
+    assert (broker, cache) == ("filesystem://", "django.core.cache.backends.locmem.LocMemCache")
+    assert folder.startswith(str(tmp_path / "celery"))
+
+
+def test_in_production_whitenoise_serves_the_collected_static_files(tmp_path):
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": PROD_SECRET,
+        "VAR_DIR": str(tmp_path),
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "ALLOWED_HOSTS": "testserver",
+    }
+    collected = manage("collectstatic", "--noinput", **env)
+    assert collected.returncode == 0, collected.stderr
+    code = (
+        "from django.test import Client; from django.templatetags.static import static; "
+        "c = Client(); page = c.get('/accounts/login/', secure=True); "
+        'import re; html = page.content.decode(); assets = re.findall(r\'(?:src|href)="(/static/[^"]+)"\', html); '
+        "print(page.status_code, len(assets), len(re.findall(r'(?:src|href)=\"(?:https?:)?//', html))); "
+        "[print(a, c.get(a, secure=True).status_code, c.get(a, secure=True).get('Cache-Control')) for a in assets]"
+    )
+    shown = manage("shell", "--no-imports", "-c", code, **env)
+    assert shown.returncode == 0, shown.stderr
+    head, *assets = shown.stdout.strip().splitlines()
+    status, ours, elsewhere = head.split()
+    assert (status, elsewhere) == ("200", "0") and int(ours) >= 4  # nothing from the internet
+    # Every asset of the page is ours, hashed by the manifest and cached for good.
+    for line in assets:
+        path, status, cache = line.split(" ", 2)
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg)$", path), path
+        assert status == "200" and "max-age=315360000" in cache, line
+
+
+def test_a_missing_service_skips_with_its_reason_unless_ci_requires_it(settings):
+    from conftest import service_missing
+
+    assert settings_of("from django.conf import settings as s; print(s.REQUIRE_SERVICES)", REQUIRE_SERVICES="1") == [
+        "True"
+    ]
+    settings.REQUIRE_SERVICES = False
+    with pytest.raises(pytest.skip.Exception, match="needs Redis"):
+        service_missing("needs Redis: set REDIS_URL")
+    settings.REQUIRE_SERVICES = True
+    with pytest.raises(pytest.fail.Exception, match="needs Redis.*REQUIRE_SERVICES=1, so this is a failure"):
+        service_missing("needs Redis: set REDIS_URL")

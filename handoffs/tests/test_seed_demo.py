@@ -14,7 +14,15 @@ from campaigns.models import CAMPAIGN_CHANNELS, Campaign, Channel
 from handoffs import demo_data
 from handoffs.models import Handoff, SalesRep, ServiceLevel
 from leads.channels import channel_from_utm
-from leads.models import Activity, IdealCustomerProfile, Lead, ScoringRule, StatusChange, Touchpoint
+from leads.models import (
+    Activity,
+    CaptureForm,
+    IdealCustomerProfile,
+    Lead,
+    ScoringRule,
+    StatusChange,
+    Touchpoint,
+)
 from leads.services import lead_capture
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("role_groups")]
@@ -135,6 +143,17 @@ def test_every_invariant_holds_on_the_seeded_data():
                 assert h.reject_reason and h.feedback
         for h in accepted:
             assert h.first_contact_deadline == h.responded_at + datetime.timedelta(hours=48)
+
+    # Every website visit came through the capture form of its page, so the forms page has them.
+    forms = {form.name: form for form in CaptureForm.objects.all()}
+    assert set(forms) == {name for name, _ in demo_data.CAPTURE_FORMS}
+    for touch in Touchpoint.objects.filter(kind=Touchpoint.Kind.FORM).select_related("form"):
+        page = touch.page_url.removeprefix(demo_data.SITE_ORIGIN)
+        expected = next((name for name, pages in demo_data.CAPTURE_FORMS if page in pages), "Newsletter sign-up")
+        assert touch.form.name == expected, touch.page_url
+    assert all(form.origin_list() == [demo_data.SITE_ORIGIN] for form in forms.values())
+    first_visit = Touchpoint.objects.earliest("occurred_at").occurred_at
+    assert all(form.created_at <= first_visit for form in forms.values())
 
     # A touch's channel follows its campaign's channel; a touch without a campaign is direct.
     for touch in Touchpoint.objects.select_related("campaign"):

@@ -105,6 +105,21 @@ def test_a_stale_edit_is_refused_and_changes_nothing(users):
     assert not StatusChange.objects.exists()
 
 
+def test_editing_a_lead_recomputes_its_score_and_fit(users):
+    profile = IdealCustomerProfile.current()
+    profile.industries, profile.countries = ["software"], ["DE"]
+    profile.save()
+    ScoringRuleFactory(field="industry", operator="equals", value="software", points=20)
+    ScoringRuleFactory(field="country", operator="equals", value="DE", points=15)
+    lead = LeadFactory(status=S.SAL, industry="retail", country="FR", score=0, fit=Lead.Fit.POOR)
+    lead_update(lead=lead, actor=users["sales"], industry="Software")
+    fresh = Lead.objects.get(pk=lead.pk)
+    assert (fresh.score, fresh.fit) == (20, Lead.Fit.PARTIAL)  # one of two criteria met
+    lead_update(lead=fresh, actor=users["sales"], country="de")
+    fresh = Lead.objects.get(pk=lead.pk)
+    assert (fresh.score, fresh.fit, fresh.version) == (35, Lead.Fit.GOOD, 3)
+
+
 def test_capture_creates_a_lead_with_a_touchpoint_and_attribution():
     campaign = CampaignFactory(utm_campaign="spring-sale")
     variant = VariantFactory(campaign=campaign, utm_content="hero-b")

@@ -1,4 +1,4 @@
-"""In Chromium: a salesperson works an accepted lead from call to won, and sees each step."""
+"""In Chromium: a salesperson accepts a hand-off in the inbox and works the lead from call to won, seeing each step."""
 
 import re
 
@@ -6,19 +6,23 @@ import pytest
 from django.db.models import F
 from playwright.sync_api import expect
 
-from handoffs.services import handoff_accept, handoff_create
+from handoffs.services import handoff_create
 from leads.models import Activity, Lead
 from leads.tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_salesperson_logs_a_call_and_moves_the_lead_to_won(page, sign_in, users):
+def test_a_salesperson_accepts_a_hand_off_logs_a_call_and_moves_the_lead_to_won(page, sign_in, users):
     lead = LeadFactory(first_name="Grace", last_name="Hopper", company="Cobol Inc", status=Lead.Status.NEW)
     handoff = handoff_create(lead=lead, actor=users["marketing"], assignee=users["sales"])
-    handoff_accept(handoff=handoff, actor=users["sales"])
 
     sign_in(page, users["sales"].username)
+    page.get_by_test_id("main-nav").get_by_role("link", name="Hand-offs").click()
+    page.locator(f"#handoff-{handoff.pk}").get_by_test_id("accept").click()
+    page.locator(f'#handoff-{handoff.pk}[data-testid="answered-handoff"]').wait_for()
+    assert "is now SAL" in page.get_by_test_id("messages").inner_text()
+
     page.get_by_test_id("main-nav").get_by_role("link", name="Leads").click()
     # A rep lands on their own open leads.
     page.get_by_test_id("lead-table").get_by_role("link", name="Grace Hopper").click()

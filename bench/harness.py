@@ -114,6 +114,7 @@ def prepare(shape, *, reseed=False, out=print):
     if not reseed and _exists(name) and _meta(name) == signature:
         out(f"· reusing {name}: {signature}")
         use_database(name)
+        call_command("migrate", verbosity=0, interactive=False)  # the code may have moved on since
         return name
     out(f"· seeding {name}: {signature}")
     create_database(name)

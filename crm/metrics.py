@@ -41,8 +41,10 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    DecimalField,
     ExpressionWrapper,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -739,12 +741,22 @@ def _goal_progress(week, now):
     until = min(week.end, quarter.end)
     start = quarter.start
     window = Q(changed_at__gte=start, changed_at__lt=until)
-    # One distinct count per status (grouped), not one per FILTER: a single sort of the quarter's rows.
+    # One distinct count per status (grouped), not one per FILTER, read from the status history
+    # alone; the revenue of the quarter's wins joins only the won leads (an uncorrelated
+    # subquery: computed once). A won lead enters won once (won is final), so this sum is the
+    # sum over the won entries.
+    won_ids = StatusChange.objects.filter(window, to_status=S.WON).values("lead_id")
+    revenue = (
+        Lead.objects.filter(pk__in=won_ids)
+        .order_by()
+        .annotate(total=Func(F("deal_value"), function="SUM"))
+        .values("total")
+    )
     totals = {
         row["to_status"]: row
         for row in StatusChange.objects.filter(window, to_status__in=[S.MQL, S.SAL, S.WON])
         .values("to_status")
-        .annotate(n=Count("lead", distinct=True), revenue=Sum("lead__deal_value"))
+        .annotate(n=Count("lead_id", distinct=True), revenue=Subquery(revenue, output_field=DecimalField()))
         .order_by()
     }
     totals = {

@@ -34,7 +34,7 @@ class _Texts:
     a batch's one timestamp is formatted once."""
 
     def __init__(self):
-        self.stamps = {}
+        self.stamp, self.stamp_text = None, ""
 
     def __call__(self, value):
         if isinstance(value, enum.Enum):
@@ -46,9 +46,9 @@ class _Texts:
         if isinstance(value, int | decimal.Decimal):
             return str(value)
         if isinstance(value, datetime.datetime | datetime.date):
-            if value not in self.stamps:
-                self.stamps[value] = value.isoformat()
-            return self.stamps[value]
+            if value is not self.stamp:
+                self.stamp, self.stamp_text = value, value.isoformat()
+            return self.stamp_text
         raise TypeError(f"no COPY text for {type(value).__name__}")
 
 
@@ -64,7 +64,16 @@ def _copy_text(rows):
     # Join everything with placeholders and escape the whole text at once: escaping value by
     # value costs more than all the rest of a batch's COPY.
     text = _RECORD.join(
-        [_FIELD.join([_NULL if v is None else v if type(v) is str else other(v) for v in row]) for row in rows]
+        [
+            # Choices are str subclasses, which join takes as they are; plain ints are common.
+            _FIELD.join(
+                [
+                    v if isinstance(v, str) else _NULL if v is None else str(v) if type(v) is int else other(v)
+                    for v in row
+                ]
+            )
+            for row in rows
+        ]
     )
     width = len(rows[0]) if rows else 0
     if (

@@ -12,7 +12,9 @@ import csv
 import io
 import itertools
 import logging
+import queue
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,7 +23,7 @@ from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
 from leads import scoring
-from leads.bulk_capture import describe_error, leads_capture_batch, row_error, row_problems
+from leads.bulk_capture import PreparedRows, describe_error, leads_capture_batch, row_error, row_problems, rows_prepare
 from leads.models import ImportJob, Touchpoint
 from leads.services import lead_capture
 
@@ -256,7 +258,10 @@ def import_row(*, line, values, campaign, config, occurred_at):
 
 
 def import_rows(*, rows, campaign, config, occurred_at):
-    """Capture a batch of records set-wise; return (new leads, touches of known leads, errors)."""
+    """Capture a batch of records set-wise; return (new leads, touches of known leads, errors).
+
+    ``rows`` are (line, values) pairs or what leads.bulk_capture.rows_prepare made of them.
+    """
     try:
         result = leads_capture_batch(
             rows=rows, kind=Touchpoint.Kind.IMPORT, campaign=campaign, config=config, occurred_at=occurred_at
@@ -267,7 +272,7 @@ def import_rows(*, rows, campaign, config, occurred_at):
         logger.info("Import batch refused by the database (%s); importing it row by row.", exc)
         outcomes = [
             import_row(line=line, values=values, campaign=campaign, config=config, occurred_at=occurred_at)
-            for line, values in rows
+            for line, values in (rows.rows if isinstance(rows, PreparedRows) else rows)
         ]
         errors = [outcome.error for outcome in outcomes if outcome.error]
         return sum(o.created for o in outcomes), sum(o.updated for o in outcomes), errors
@@ -278,7 +283,12 @@ class ImportConflict(Exception):
     """Another run of the same job committed rows first; this run stops."""
 
 
-def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
+def _prepare(batch, mapping):
+    # A blank line has no values: nothing to import, nothing wrong.
+    return rows_prepare([(line, values) for line, row in batch if (values := row_values(row, mapping))])
+
+
+def _commit_batch(*, job_id, position, batch, mapping, campaign, config, prepared=None):
     """Import the records of one batch and advance the job's progress in the same transaction."""
     now = timezone.now()
     with transaction.atomic():
@@ -286,8 +296,7 @@ def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.processed_rows != position:
             raise ImportConflict
-        # A blank line has no values: nothing to import, nothing wrong.
-        rows = [(line, values) for line, row in batch if (values := row_values(row, mapping))]
+        rows = prepared if prepared is not None else _prepare(batch, mapping)
         created, touched, errors = import_rows(rows=rows, campaign=campaign, config=config, occurred_at=now)
         job.created_leads += created
         job.updated_leads += touched
@@ -339,6 +348,65 @@ def _summary(job, source):
     return f"{', '.join(parts)}. Read as {ENCODING_LABELS[source.encoding]}, {delimiter}-separated."
 
 
+class _BatchReader:
+    """Read and check the next batch in a thread while the current one is being written.
+
+    Parsing and checking rows is pure Python, and writing a batch mostly waits on the
+    database, so on two cores the two overlap. The queue holds one batch ahead, so memory
+    stays flat. Iterating yields (records, prepared rows); an unreadable record is raised
+    after the batch before it, as the file was read.
+    """
+
+    def __init__(self, records, *, mapping, batch_size):
+        self._queue = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(
+            target=self._read, args=(records, mapping, batch_size), name="import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item):
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, records, mapping, batch_size):
+        batch = []
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    if not self._put(("batch", (batch, _prepare(batch, mapping)))):
+                        return
+                    batch = []
+            if batch and not self._put(("batch", (batch, _prepare(batch, mapping)))):
+                return
+            self._put(("end", None))
+        except ImportFileError as exc:
+            if not batch or self._put(("batch", (batch, _prepare(batch, mapping)))):
+                self._put(("raise", exc))
+        except Exception as exc:  # raised again in the importing thread, where it is handled
+            self._put(("raise", exc))
+
+    def __iter__(self):
+        while True:
+            kind, item = self._queue.get()
+            if kind == "end":
+                return
+            if kind == "raise":
+                raise item
+            yield item
+
+    def close(self):
+        """Stop reading and wait for the thread (before the caller closes the file)."""
+        self._stopping.set()
+        self._thread.join()
+
+
 def import_job_run(*, job, batch_size=BATCH_SIZE):
     """Import the job's file from its last committed row on; safe to run again at any point."""
     job = ImportJob.objects.get(pk=job.pk)
@@ -358,35 +426,26 @@ def import_job_run(*, job, batch_size=BATCH_SIZE):
         except ImportFileError as exc:
             return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
         records = itertools.islice(source.records(), position, None)  # resume after the committed rows
-
-        def commit(batch):
-            return _commit_batch_retrying(
-                job_id=job.pk,
-                position=position,
-                batch=batch,
-                mapping=source.mapping,
-                campaign=job.campaign,
-                config=config,
-            )
-
-        batch = []
+        reader = _BatchReader(records, mapping=source.mapping, batch_size=batch_size)
         try:
             try:
-                for record in records:
-                    batch.append(record)
-                    if len(batch) >= batch_size:
-                        position = commit(batch)
-                        batch = []
+                for batch, prepared in reader:
+                    position = _commit_batch_retrying(
+                        job_id=job.pk,
+                        position=position,
+                        batch=batch,
+                        mapping=source.mapping,
+                        campaign=job.campaign,
+                        config=config,
+                        prepared=prepared,
+                    )
             except ImportFileError as exc:
-                if batch:
-                    commit(batch)
                 return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
-            if batch:
-                commit(batch)
         except ImportConflict:
             logger.info("Import job %s is being run elsewhere; this run stops.", job.pk)
             return ImportJob.objects.get(pk=job.pk)
         finally:
+            reader.close()
             source.text.detach()  # leave closing the file to the storage's context manager
         job = ImportJob.objects.get(pk=job.pk)
         return _finish(job.pk, state=ImportJob.State.DONE, message=_summary(job, source))

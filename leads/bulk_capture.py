@@ -94,17 +94,39 @@ class BatchCaptureResult:
 
 @dataclass
 class PreparedRows:
-    """A batch's rows checked without the database: the work a reader can do ahead of the writes."""
+    """A batch's rows checked, and with a catalogue and config also attributed, grouped by e-mail
+    and replayed as new leads: all the work a reader can do ahead of the database's."""
 
     rows: list  # the (line, values) given
     good: list  # _Row per good row, in order
     errors: list
+    groups: dict | None = None  # e-mail → its rows, when attributed ahead
+    new_plans: dict = field(default_factory=dict)  # e-mail → plan replayed as a new lead (timestamps unset)
 
 
-def rows_prepare(rows):
-    """Check a batch's (line, values) rows without touching the database (safe in another thread)."""
+def rows_prepare(rows, *, campaign=None, catalogue=None, config=None):
+    """Check a batch's (line, values) rows without touching the database (safe in another thread).
+
+    Given the job's campaign, a Catalogue and the scoring config, also attribute the rows and
+    replay each e-mail as a new lead; the batch then only replays the e-mails it finds known.
+    """
     good, errors = _validate(rows)
-    return PreparedRows(rows=rows, good=good, errors=errors)
+    prepared = PreparedRows(rows=rows, good=good, errors=errors)
+    if catalogue is not None and config is not None:
+        _resolve_campaigns(good, campaign, catalogue)
+        prepared.groups = _group(good)
+        for email, group in prepared.groups.items():
+            plan = _Plan(lead=_new_lead(group[0], None), rows=group, known=False)
+            _replay(plan, config=config, now=None)
+            prepared.new_plans[email] = plan
+    return prepared
+
+
+def _group(rows):
+    groups = {}
+    for row in rows:
+        groups.setdefault(row.email, []).append(row)
+    return groups
 
 
 def _validate(rows):
@@ -139,37 +161,56 @@ def _any_iexact(field_name, values):
     return functools.reduce(operator.or_, (Q(**{f"{field_name}__iexact": value}) for value in values))
 
 
-def _resolve_campaigns(rows, default_campaign):
+@dataclass
+class Catalogue:
+    """Campaigns by utm_campaign and variants by (campaign, utm_content), both case-insensitive,
+    each key to the first match in the model's order (the one .first() gives lead_capture)."""
+
+    campaigns: dict
+    variants: dict
+
+    @classmethod
+    def load(cls, *, utm_campaigns=None, campaign_ids=(), utm_contents=None):
+        """Return the campaigns and variants the keys name (one query each), or all of them (no keys)."""
+        campaigns = Campaign.objects.all()
+        if utm_campaigns is not None:
+            campaigns = (
+                campaigns.filter(_any_iexact("utm_campaign", utm_campaigns)) if utm_campaigns else campaigns.none()
+            )
+        by_key = {}
+        for pk, utm in campaigns.values_list("pk", "utm_campaign"):
+            by_key.setdefault(utm.lower(), pk)
+        variants = Variant.objects.all()
+        if utm_contents is not None:
+            ids = {*by_key.values(), *campaign_ids}
+            variants = (
+                variants.filter(campaign_id__in=ids).filter(_any_iexact("utm_content", utm_contents))
+                if ids and utm_contents
+                else variants.none()
+            )
+        by_pair = {}
+        for pk, campaign_id, content in variants.values_list("pk", "campaign_id", "utm_content"):
+            by_pair.setdefault((campaign_id, content.lower()), pk)
+        return cls(campaigns=by_key, variants=by_pair)
+
+    @classmethod
+    def for_rows(cls, rows, default_campaign):
+        """Return what a batch's rows name, in one query for campaigns and one for variants."""
+        return cls.load(
+            utm_campaigns={row.utm["utm_campaign"] for row in rows} - {""},
+            campaign_ids=[default_campaign.pk] if default_campaign is not None else [],
+            utm_contents={row.utm["utm_content"] for row in rows} - {""},
+        )
+
+
+def _resolve_campaigns(rows, default_campaign, catalogue):
     """Set each row's campaign (by utm_campaign, case-insensitive, else the default) and variant."""
     default_id = default_campaign.pk if default_campaign is not None else None
-    keys = {row.utm["utm_campaign"] for row in rows} - {""}
-    by_key = {}
-    if keys:
-        # In the model's order, so that the first match per key is the one .first() would give.
-        found = list(Campaign.objects.filter(_any_iexact("utm_campaign", keys)).values_list("pk", "utm_campaign"))
-        for key in keys:
-            by_key[key] = next((pk for pk, utm in found if utm.lower() == key.lower()), None)
-    pairs = set()
     for row in rows:
-        row.campaign_id = by_key.get(row.utm["utm_campaign"]) or default_id
-        if row.campaign_id is not None and row.utm["utm_content"]:
-            pairs.add((row.campaign_id, row.utm["utm_content"]))
-    if not pairs:
-        return
-    found = list(
-        Variant.objects.filter(
-            Q(campaign_id__in={campaign_id for campaign_id, _ in pairs})
-            & _any_iexact("utm_content", {content for _, content in pairs})
-        ).values_list("pk", "campaign_id", "utm_content")
-    )
-    by_pair = {}
-    for campaign_id, content in pairs:
-        by_pair[campaign_id, content] = next(
-            (pk for pk, owner, utm in found if owner == campaign_id and utm.lower() == content.lower()), None
-        )
-    for row in rows:
-        if row.campaign_id is not None and row.utm["utm_content"]:
-            row.variant_id = by_pair[row.campaign_id, row.utm["utm_content"]]
+        key, content = row.utm["utm_campaign"], row.utm["utm_content"]
+        row.campaign_id = (catalogue.campaigns.get(key.lower()) if key else None) or default_id
+        if row.campaign_id is not None and content:
+            row.variant_id = catalogue.variants.get((row.campaign_id, content.lower()))
 
 
 def _known_leads(emails):
@@ -322,12 +363,18 @@ def _insert_new_leads(plans):
     return beaten
 
 
-def _place_leads(groups, known, *, config, now):
+def _place_leads(groups, known, *, config, now, new_plans):
     """Return the plans of the batch's leads, the new ones inserted, the known ones replayed in memory."""
     plans = []
     new = []
     for email, rows in groups.items():
         lead = known.get(email)
+        if lead is None and email in new_plans:
+            plan = new_plans[email]
+            # Replayed ahead of the batch's instant: a new lead is made, touched and moved at it.
+            plan.lead.created_at = plan.lead.updated_at = plan.lead.status_changed_at = now
+            new.append(plan)
+            continue
         plan = _Plan(lead=lead or _new_lead(rows[0], now), rows=rows, known=lead is not None)
         _replay(plan, config=config, now=now)
         (plans if plan.known else new).append(plan)
@@ -337,7 +384,7 @@ def _place_leads(groups, known, *, config, now):
         beaten = _insert_new_leads(new)
         plans += [plan for plan in new if plan.lead.pk is not None]
         # Their rows touch the lead that won the race, as lead_capture's IntegrityError branch does.
-        winners = _known_leads([plan.lead.email for plan in beaten])
+        winners = _known_leads([plan.lead.email for plan in beaten]) if beaten else {}
         new = []
         for plan in beaten:
             lead = winners.get(plan.lead.email)
@@ -380,13 +427,13 @@ def leads_capture_batch(*, rows, kind=Touchpoint.Kind.IMPORT, campaign=None, con
     result = BatchCaptureResult(errors=list(prepared.errors))
     if not good:
         return result
-    _resolve_campaigns(good, campaign)
-    groups = {}
-    for row in good:
-        groups.setdefault(row.email, []).append(row)
+    groups = prepared.groups
+    if groups is None:
+        _resolve_campaigns(good, campaign, Catalogue.for_rows(good, campaign))
+        groups = _group(good)
     actor_id = actor.pk if actor is not None else None
     with transaction.atomic():
-        plans = _place_leads(groups, _known_leads(list(groups)), config=config, now=now)
+        plans = _place_leads(groups, _known_leads(list(groups)), config=config, now=now, new_plans=prepared.new_plans)
         insert_rows(
             Touchpoint,
             _TOUCH_COLUMNS,

@@ -23,7 +23,15 @@ from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
 from leads import scoring
-from leads.bulk_capture import PreparedRows, describe_error, leads_capture_batch, row_error, row_problems, rows_prepare
+from leads.bulk_capture import (
+    Catalogue,
+    PreparedRows,
+    describe_error,
+    leads_capture_batch,
+    row_error,
+    row_problems,
+    rows_prepare,
+)
 from leads.models import ImportJob, Touchpoint
 from leads.services import lead_capture
 
@@ -283,9 +291,9 @@ class ImportConflict(Exception):
     """Another run of the same job committed rows first; this run stops."""
 
 
-def _prepare(batch, mapping):
+def _prepare(batch, mapping, **context):
     # A blank line has no values: nothing to import, nothing wrong.
-    return rows_prepare([(line, values) for line, row in batch if (values := row_values(row, mapping))])
+    return rows_prepare([(line, values) for line, row in batch if (values := row_values(row, mapping))], **context)
 
 
 def _commit_batch(*, job_id, position, batch, mapping, campaign, config, prepared=None):
@@ -351,15 +359,16 @@ def _summary(job, source):
 class _BatchReader:
     """Read and check the next batch in a thread while the current one is being written.
 
-    Parsing and checking rows is pure Python, and writing a batch mostly waits on the
-    database, so on two cores the two overlap. The queue holds one batch ahead, so memory
-    stays flat. Iterating yields (records, prepared rows); an unreadable record is raised
+    Parsing, checking, attributing and scoring rows as new leads is pure Python, and writing
+    a batch mostly waits on the database, so on two cores the two overlap. The queue holds
+    one batch ahead, so memory stays flat. Iterating yields (records, prepared rows); an unreadable record is raised
     after the batch before it, as the file was read.
     """
 
-    def __init__(self, records, *, mapping, batch_size):
+    def __init__(self, records, *, mapping, batch_size, **context):
         self._queue = queue.Queue(maxsize=1)
         self._stopping = threading.Event()
+        self._context = context  # rows_prepare's campaign, catalogue and config
         self._thread = threading.Thread(
             target=self._read, args=(records, mapping, batch_size), name="import-reader", daemon=True
         )
@@ -380,14 +389,14 @@ class _BatchReader:
             for record in records:
                 batch.append(record)
                 if len(batch) >= batch_size:
-                    if not self._put(("batch", (batch, _prepare(batch, mapping)))):
+                    if not self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
                         return
                     batch = []
-            if batch and not self._put(("batch", (batch, _prepare(batch, mapping)))):
+            if batch and not self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
                 return
             self._put(("end", None))
         except ImportFileError as exc:
-            if not batch or self._put(("batch", (batch, _prepare(batch, mapping)))):
+            if not batch or self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
                 self._put(("raise", exc))
         except Exception as exc:  # raised again in the importing thread, where it is handled
             self._put(("raise", exc))
@@ -426,7 +435,15 @@ def import_job_run(*, job, batch_size=BATCH_SIZE):
         except ImportFileError as exc:
             return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
         records = itertools.islice(source.records(), position, None)  # resume after the committed rows
-        reader = _BatchReader(records, mapping=source.mapping, batch_size=batch_size)
+        # The campaigns and variants once per run (a campaign added meanwhile counts from the next run).
+        reader = _BatchReader(
+            records,
+            mapping=source.mapping,
+            batch_size=batch_size,
+            campaign=job.campaign,
+            catalogue=Catalogue.load(),
+            config=config,
+        )
         try:
             try:
                 for batch, prepared in reader:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory, VariantFactory
 from leads import importing, scoring
-from leads.bulk_capture import leads_capture_batch
+from leads.bulk_capture import Catalogue, leads_capture_batch, rows_prepare
 from leads.models import IdealCustomerProfile, Lead, LeadAlias, StatusChange, Touchpoint
 from leads.services import lead_capture
 from leads.tests.factories import LeadFactory, ScoringRuleFactory
@@ -126,7 +126,8 @@ def outcome_of(capture, django_capture_on_commit_callbacks):
 
 @time_machine.travel(NOW, tick=False)
 @pytest.mark.usefixtures("users")
-def test_a_batch_makes_what_one_lead_capture_per_row_makes(django_capture_on_commit_callbacks):
+@pytest.mark.parametrize("ahead", [False, True], ids=["rows", "prepared-ahead"])
+def test_a_batch_makes_what_one_lead_capture_per_row_makes(ahead, django_capture_on_commit_callbacks):
     default = build_world()
     config = scoring.ScoringConfig.load()
     now = timezone.now()
@@ -139,7 +140,9 @@ def test_a_batch_makes_what_one_lead_capture_per_row_makes(django_capture_on_com
         return outcomes
 
     def batch():
-        return leads_capture_batch(rows=ROWS, campaign=default, config=config, occurred_at=now)
+        # As the importer's reader thread prepares them (attributed and replayed as new leads), or not.
+        rows = rows_prepare(ROWS, campaign=default, catalogue=Catalogue.load(), config=config) if ahead else ROWS
+        return leads_capture_batch(rows=rows, campaign=default, config=config, occurred_at=now)
 
     outcomes, expected = outcome_of(row_by_row, django_capture_on_commit_callbacks)
     result, actual = outcome_of(batch, django_capture_on_commit_callbacks)

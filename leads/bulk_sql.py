@@ -90,6 +90,13 @@ def _copy_text(rows):
     return text.replace(_FIELD, "\t").replace(_RECORD, "\n").replace(_NULL, "\\N") + "\n"
 
 
+def _copy(cursor, sql, text):
+    # copy_expert is psycopg2's own, past Django's cursor wrapper: its errors are made Django's
+    # here (a refused value is a DataError, as from execute) for the callers that handle them.
+    with connection.wrap_database_errors:
+        cursor.copy_expert(sql, io.StringIO(text))
+
+
 def _stage(cursor, model, fields, rows):
     """COPY the rows into a scratch table of this transaction, numbered in their order; return its name."""
     quote = connection.ops.quote_name
@@ -101,7 +108,7 @@ def _stage(cursor, model, fields, rows):
         f"SELECT 0 AS stage_row, {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
     )
     numbered = [(n, *row) for n, row in enumerate(rows)]
-    cursor.copy_expert(f"COPY {stage} (stage_row, {columns}) FROM STDIN", io.StringIO(_copy_text(numbered)))
+    _copy(cursor, f"COPY {stage} (stage_row, {columns}) FROM STDIN", _copy_text(numbered))
     return stage
 
 
@@ -147,7 +154,7 @@ def insert_rows(model, names, rows, *, skip_conflicts=False, returning=()):
         suffix += f" RETURNING {', '.join(quote(model._meta.get_field(name).column) for name in returning)}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not suffix:
-            cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(_copy_text(rows)))
+            _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", _copy_text(rows))
             return []
         if connection.vendor == "postgresql":
             # COPY can neither skip conflicts nor return ids: the rows go through a scratch

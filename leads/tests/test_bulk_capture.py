@@ -8,7 +8,7 @@ import time
 import pytest
 import time_machine
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -224,6 +224,26 @@ def test_text_with_tabs_newlines_and_backslashes_is_stored_as_given():
     leads_capture_batch(rows=[(2, {"email": "t@example.com", "company": company, "last_name": "\\N"})])
     lead = Lead.objects.get()
     assert (lead.company, lead.last_name) == (company, "\\N")
+
+
+@pytest.mark.postgres
+def test_a_value_the_database_refuses_in_a_copy_is_a_data_error_like_any_other():
+    from leads.bulk_sql import insert_rows
+
+    with pytest.raises(DataError), transaction.atomic():
+        insert_rows(Touchpoint, ("lead_id", "utm_source"), [(LeadFactory().pk, "x" * 300)])
+
+
+def test_an_import_batch_the_database_refuses_is_imported_row_by_row(monkeypatch):
+    def refused(**kwargs):
+        raise DataError("value too long")
+
+    monkeypatch.setattr(importing, "leads_capture_batch", refused)
+    created, touched, errors = importing.import_rows(
+        rows=[(2, {"email": "a@example.com"}), (3, {"email": "bad"})], campaign=None, config=None, occurred_at=None
+    )
+    assert (created, touched, [error["line"] for error in errors]) == (1, 0, [3])
+    assert Lead.objects.get().email == "a@example.com"
 
 
 def _waiting_on_a_lock():

@@ -155,6 +155,11 @@ def handoff_for_new_mql(*, lead_id):
         return None
 
 
+def handoffs_for_new_mqls(*, lead_ids):
+    """Create the hand-offs of leads that just became MQLs (an import's batch); return how many were made."""
+    return sum(handoff_for_new_mql(lead_id=lead_id) is not None for lead_id in lead_ids)
+
+
 def handoffs_for_unrouted_mqls(*, older_than=datetime.timedelta(minutes=5), now=None):
     """Create the missing hand-offs of MQLs that have none pending; return how many were made.
 
@@ -167,7 +172,7 @@ def handoffs_for_unrouted_mqls(*, older_than=datetime.timedelta(minutes=5), now=
         .exclude(handoffs__outcome=Handoff.Outcome.PENDING)
         .values_list("pk", flat=True)[:500]
     )
-    return sum(handoff_for_new_mql(lead_id=lead_id) is not None for lead_id in lead_ids)
+    return handoffs_for_new_mqls(lead_ids=lead_ids)
 
 
 def _lock_pending(handoff):

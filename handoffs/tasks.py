@@ -19,6 +19,17 @@ def handoff_for_new_mql(lead_id):
 
 
 @shared_task(
+    name="handoffs.tasks.handoffs_for_new_mqls",
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def handoffs_for_new_mqls(lead_ids):
+    """Create the hand-offs of a batch of new MQLs (safe to run twice: each is made once)."""
+    return services.handoffs_for_new_mqls(lead_ids=lead_ids)
+
+
+@shared_task(
     name="handoffs.tasks.send_handoff_notification",
     autoretry_for=(notifications.NotificationFailed, OperationalError),
     retry_backoff=30,

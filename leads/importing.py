@@ -1,10 +1,10 @@
 """CSV import of leads: a streaming parser and the resumable run of an ImportJob.
 
 The file is read as a stream (csv.reader over a text wrapper of the stored file), so
-memory does not grow with it. Each good row goes through leads.services.lead_capture,
-the one path for new leads and touches; rows are committed in batches together with
-the job's progress, so a crashed run resumes after the last committed row and never
-records a touch twice.
+memory does not grow with it. Each batch of rows goes through
+leads.bulk_capture.leads_capture_batch, lead_capture's rules applied set-wise, and is
+committed together with the job's progress, so a crashed run resumes after the last
+committed row and never records a touch twice.
 """
 
 import codecs
@@ -12,26 +12,42 @@ import csv
 import io
 import itertools
 import logging
+import queue
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.db import DataError, transaction
+from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
 from leads import scoring
+from leads.bulk_capture import (
+    Catalogue,
+    PreparedRows,
+    describe_error,
+    leads_capture_batch,
+    row_error,
+    row_problems,
+    rows_prepare,
+)
 from leads.models import ImportJob, Touchpoint
 from leads.services import lead_capture
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 200
+# Rows per transaction: large enough that the fixed queries of a batch cost little per row,
+# small enough that the leads it locks are not held from a website capture for long.
+BATCH_SIZE = 1000
 MAX_STORED_ERRORS = 1000
+# A batch that PostgreSQL picks as a deadlock victim (imports of overlapping files racing
+# captures) is rolled back whole and simply run again.
+DEADLOCK_RETRIES = 3
+_DEADLOCK_CODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 _CHUNK = 64 * 1024
 _SNIFF_CHARS = 8 * 1024
 _DELIMITERS = ",;\t"
-_MAX_COMPANY_SIZE = 2_147_483_647  # the column is a 32-bit integer
 
 # Header names people use, normalised (lower case, letters and digits only) → lead field.
 HEADER_ALIASES = {
@@ -66,14 +82,6 @@ HEADER_ALIASES = {
     **dict.fromkeys(["country", "countrycode", "countryiso", "land", "pays"], "country"),
     **{f"utm{part}": f"utm_{part}" for part in ("source", "medium", "campaign", "content", "term")},
     **dict.fromkeys(["pageurl", "landingpage", "url", "page"], "page_url"),
-}
-FIELD_LABELS = {
-    "email": "e-mail",
-    "first_name": "first name",
-    "last_name": "last name",
-    "full_name": "name",
-    "company_size": "company size",
-    "page_url": "page URL",
 }
 
 
@@ -232,28 +240,6 @@ def row_values(row, mapping):
     return values
 
 
-def row_problems(values):
-    """Return what is wrong with a row's values beyond what lead_capture checks (lengths, ranges, NULs)."""
-    problems = []
-    if any("\x00" in value for value in values.values()):
-        problems.append("contains NUL characters")
-    if len(values.get("email", "")) > 254:
-        problems.append("e-mail: longer than 254 characters")
-    size = values.get("company_size", "")
-    if size.isdigit() and int(size) > _MAX_COMPANY_SIZE:
-        problems.append("company size: too large")
-    return problems
-
-
-def _describe(exc):
-    if hasattr(exc, "error_dict"):
-        return "; ".join(
-            f"{FIELD_LABELS.get(field, field.replace('_', ' '))}: {' '.join(messages)}"
-            for field, messages in exc.message_dict.items()
-        )
-    return " ".join(exc.messages)
-
-
 @dataclass
 class RowOutcome:
     created: bool = False
@@ -263,30 +249,54 @@ class RowOutcome:
 
 def import_row(*, line, values, campaign, config, occurred_at):
     """Capture one record; return whether it made a lead, touched a known one, or why it was refused."""
-    email = values.get("email", "")
     problems = row_problems(values)
-    if not email:
-        problems.insert(0, "e-mail: missing")
     if problems:
-        return RowOutcome(error={"line": line, "email": email[:254], "errors": "; ".join(problems)})
+        return RowOutcome(error=row_error(line, values, "; ".join(problems)))
     try:
         result = lead_capture(
             data=values, kind=Touchpoint.Kind.IMPORT, campaign=campaign, config=config, occurred_at=occurred_at
         )
     except ValidationError as exc:
-        return RowOutcome(error={"line": line, "email": email[:254], "errors": _describe(exc)})
+        return RowOutcome(error=row_error(line, values, describe_error(exc)))
     except DataError as exc:
         # lead_capture's savepoint has rolled this row back; the batch goes on.
         logger.info("Import row at line %s refused by the database: %s", line, exc)
-        return RowOutcome(error={"line": line, "email": email[:254], "errors": "a value the database refuses"})
+        return RowOutcome(error=row_error(line, values, "a value the database refuses"))
     return RowOutcome(created=result.created, updated=not result.created)
+
+
+def import_rows(*, rows, campaign, config, occurred_at):
+    """Capture a batch of records set-wise; return (new leads, touches of known leads, errors).
+
+    ``rows`` are (line, values) pairs or what leads.bulk_capture.rows_prepare made of them.
+    """
+    try:
+        result = leads_capture_batch(
+            rows=rows, kind=Touchpoint.Kind.IMPORT, campaign=campaign, config=config, occurred_at=occurred_at
+        )
+    except DataError as exc:
+        # A value the checks let through and the database refuses: the batch's savepoint has
+        # rolled it back; row by row, it is that one row's error and the others are kept.
+        logger.info("Import batch refused by the database (%s); importing it row by row.", exc)
+        outcomes = [
+            import_row(line=line, values=values, campaign=campaign, config=config, occurred_at=occurred_at)
+            for line, values in (rows.rows if isinstance(rows, PreparedRows) else rows)
+        ]
+        errors = [outcome.error for outcome in outcomes if outcome.error]
+        return sum(o.created for o in outcomes), sum(o.updated for o in outcomes), errors
+    return result.created, result.touched, result.errors
 
 
 class ImportConflict(Exception):
     """Another run of the same job committed rows first; this run stops."""
 
 
-def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
+def _prepare(batch, mapping, **context):
+    # A blank line has no values: nothing to import, nothing wrong.
+    return rows_prepare([(line, values) for line, row in batch if (values := row_values(row, mapping))], **context)
+
+
+def _commit_batch(*, job_id, position, batch, mapping, campaign, config, prepared=None):
     """Import the records of one batch and advance the job's progress in the same transaction."""
     now = timezone.now()
     with transaction.atomic():
@@ -294,16 +304,10 @@ def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
         job = ImportJob.objects.select_for_update().get(pk=job_id)
         if job.processed_rows != position:
             raise ImportConflict
-        errors = []
-        for line, row in batch:
-            values = row_values(row, mapping)
-            if not values:
-                continue  # a blank line: nothing to import, nothing wrong
-            outcome = import_row(line=line, values=values, campaign=campaign, config=config, occurred_at=now)
-            job.created_leads += outcome.created
-            job.updated_leads += outcome.updated
-            if outcome.error:
-                errors.append(outcome.error)
+        rows = prepared if prepared is not None else _prepare(batch, mapping)
+        created, touched, errors = import_rows(rows=rows, campaign=campaign, config=config, occurred_at=now)
+        job.created_leads += created
+        job.updated_leads += touched
         job.processed_rows = position + len(batch)
         job.error_rows += len(errors)
         room = MAX_STORED_ERRORS - len(job.errors)
@@ -311,6 +315,21 @@ def _commit_batch(*, job_id, position, batch, mapping, campaign, config):
             job.errors = [*job.errors, *errors[:room]]
         job.save(update_fields=["processed_rows", "created_leads", "updated_leads", "error_rows", "errors"])
     return job.processed_rows
+
+
+def _commit_batch_retrying(**kwargs):
+    """Commit a batch, running it again when the database rolled it back as a deadlock victim."""
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        try:
+            return _commit_batch(**kwargs)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "pgcode", None) not in _DEADLOCK_CODES or attempt == DEADLOCK_RETRIES:
+                raise
+            logger.info(
+                "Import job %s: batch at row %s was a deadlock victim; running it again.",
+                kwargs["job_id"],
+                kwargs["position"],
+            )
 
 
 def _count_records(binary):
@@ -337,6 +356,66 @@ def _summary(job, source):
     return f"{', '.join(parts)}. Read as {ENCODING_LABELS[source.encoding]}, {delimiter}-separated."
 
 
+class _BatchReader:
+    """Read and check the next batch in a thread while the current one is being written.
+
+    Parsing, checking, attributing and scoring rows as new leads is pure Python, and writing
+    a batch mostly waits on the database, so on two cores the two overlap. The queue holds
+    one batch ahead, so memory stays flat. Iterating yields (records, prepared rows); an unreadable record is raised
+    after the batch before it, as the file was read.
+    """
+
+    def __init__(self, records, *, mapping, batch_size, **context):
+        self._queue = queue.Queue(maxsize=1)
+        self._stopping = threading.Event()
+        self._context = context  # rows_prepare's campaign, catalogue and config
+        self._thread = threading.Thread(
+            target=self._read, args=(records, mapping, batch_size), name="import-reader", daemon=True
+        )
+        self._thread.start()
+
+    def _put(self, item):
+        while not self._stopping.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self, records, mapping, batch_size):
+        batch = []
+        try:
+            for record in records:
+                batch.append(record)
+                if len(batch) >= batch_size:
+                    if not self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
+                        return
+                    batch = []
+            if batch and not self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
+                return
+            self._put(("end", None))
+        except ImportFileError as exc:
+            if not batch or self._put(("batch", (batch, _prepare(batch, mapping, **self._context)))):
+                self._put(("raise", exc))
+        except Exception as exc:  # raised again in the importing thread, where it is handled
+            self._put(("raise", exc))
+
+    def __iter__(self):
+        while True:
+            kind, item = self._queue.get()
+            if kind == "end":
+                return
+            if kind == "raise":
+                raise item
+            yield item
+
+    def close(self):
+        """Stop reading and wait for the thread (before the caller closes the file)."""
+        self._stopping.set()
+        self._thread.join()
+
+
 def import_job_run(*, job, batch_size=BATCH_SIZE):
     """Import the job's file from its last committed row on; safe to run again at any point."""
     job = ImportJob.objects.get(pk=job.pk)
@@ -356,45 +435,34 @@ def import_job_run(*, job, batch_size=BATCH_SIZE):
         except ImportFileError as exc:
             return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
         records = itertools.islice(source.records(), position, None)  # resume after the committed rows
-        batch = []
+        # The campaigns and variants once per run (a campaign added meanwhile counts from the next run).
+        reader = _BatchReader(
+            records,
+            mapping=source.mapping,
+            batch_size=batch_size,
+            campaign=job.campaign,
+            catalogue=Catalogue.load(),
+            config=config,
+        )
         try:
             try:
-                for record in records:
-                    batch.append(record)
-                    if len(batch) >= batch_size:
-                        position = _commit_batch(
-                            job_id=job.pk,
-                            position=position,
-                            batch=batch,
-                            mapping=source.mapping,
-                            campaign=job.campaign,
-                            config=config,
-                        )
-                        batch = []
-            except ImportFileError as exc:
-                if batch:
-                    _commit_batch(
+                for batch, prepared in reader:
+                    position = _commit_batch_retrying(
                         job_id=job.pk,
                         position=position,
                         batch=batch,
                         mapping=source.mapping,
                         campaign=job.campaign,
                         config=config,
+                        prepared=prepared,
                     )
+            except ImportFileError as exc:
                 return _finish(job.pk, state=ImportJob.State.FAILED, message=str(exc))
-            if batch:
-                _commit_batch(
-                    job_id=job.pk,
-                    position=position,
-                    batch=batch,
-                    mapping=source.mapping,
-                    campaign=job.campaign,
-                    config=config,
-                )
         except ImportConflict:
             logger.info("Import job %s is being run elsewhere; this run stops.", job.pk)
             return ImportJob.objects.get(pk=job.pk)
         finally:
+            reader.close()
             source.text.detach()  # leave closing the file to the storage's context manager
         job = ImportJob.objects.get(pk=job.pk)
         return _finish(job.pk, state=ImportJob.State.DONE, message=_summary(job, source))

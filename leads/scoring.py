@@ -1,7 +1,9 @@
 """Score and fit: the same computation for every lead, whoever looks at it."""
 
+import operator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from leads.models import IdealCustomerProfile, Lead, ScoringRule
 
@@ -17,6 +19,15 @@ class ScoringConfig:
     def load(cls):
         """Return the active rules and the current profile."""
         return cls(rules=tuple(ScoringRule.objects.filter(active=True)), profile=IdealCustomerProfile.current())
+
+    # Prepared once per config (cached_property writes past the frozen dataclass's guard).
+    @cached_property
+    def matchers(self):
+        return tuple((rule.points, _matcher(rule)) for rule in self.rules)
+
+    @cached_property
+    def fit(self):
+        return _fit_judge(self.profile)
 
 
 def _field_value(lead, field):
@@ -37,24 +48,39 @@ def _number(value):
 
 def rule_matches(rule, lead):
     """Return whether the lead's field satisfies the rule."""
-    actual = _field_value(lead, rule.field)
-    op = rule.operator
+    return _matcher(rule)(lead)
+
+
+def _matcher(rule):
+    """Return the rule as a test of a lead, its value normalised once (a batch tests many leads)."""
+    field, op = rule.field, rule.operator
     if op == ScoringRule.Operator.PRESENT:
-        return actual not in ("", None)
+        return lambda lead: _field_value(lead, field) not in ("", None)
     if op in (ScoringRule.Operator.GTE, ScoringRule.Operator.LTE):
-        left, right = _number(actual), _number(rule.value)
-        if left is None or right is None or actual == "":
-            return False
-        return left >= right if op == ScoringRule.Operator.GTE else left <= right
-    text = str(actual).strip().lower()
+        right = _number(rule.value)
+        compare = operator.ge if op == ScoringRule.Operator.GTE else operator.le
+
+        def compares(lead):
+            actual = _field_value(lead, field)
+            left = _number(actual)
+            if left is None or right is None or actual == "":
+                return False
+            return compare(left, right)
+
+        return compares
     expected = rule.value.strip().lower()
+
+    def text(lead):
+        return str(_field_value(lead, field)).strip().lower()
+
     if op == ScoringRule.Operator.EQUALS:
-        return text == expected
+        return lambda lead: text(lead) == expected
     if op == ScoringRule.Operator.CONTAINS:
-        return bool(expected) and expected in text
+        return lambda lead: bool(expected) and expected in text(lead)
     if op == ScoringRule.Operator.IN:
-        return text in {item.strip() for item in expected.split(",") if item.strip()}
-    return False
+        items = {item.strip() for item in expected.split(",") if item.strip()}
+        return lambda lead: text(lead) in items
+    return lambda lead: False
 
 
 def score_of(lead, rules):
@@ -65,31 +91,44 @@ def score_of(lead, rules):
 def fit_of(lead, profile):
     """Return good when the lead meets every criterion the profile sets, partial for at
     least half of them, poor otherwise (and poor when the profile sets none)."""
+    return _fit_judge(profile)(lead)
+
+
+def _fit_judge(profile):
+    """Return fit_of for one profile, its criteria normalised once."""
     checks = []
     if profile.industries:
-        checks.append(lead.industry.strip().lower() in {i.strip().lower() for i in profile.industries})
+        industries = {i.strip().lower() for i in profile.industries}
+        checks.append(lambda lead: lead.industry.strip().lower() in industries)
     if profile.company_size_min is not None or profile.company_size_max is not None:
-        size = lead.company_size
+        low, high = profile.company_size_min, profile.company_size_max
         checks.append(
-            size is not None
-            and (profile.company_size_min is None or size >= profile.company_size_min)
-            and (profile.company_size_max is None or size <= profile.company_size_max)
+            lambda lead: (
+                lead.company_size is not None
+                and (low is None or lead.company_size >= low)
+                and (high is None or lead.company_size <= high)
+            )
         )
     if profile.countries:
-        checks.append(lead.country.upper() in {c.strip().upper() for c in profile.countries})
+        countries = {c.strip().upper() for c in profile.countries}
+        checks.append(lambda lead: lead.country.upper() in countries)
     if profile.title_keywords:
-        title = lead.title.lower()
-        checks.append(any(word.strip().lower() in title for word in profile.title_keywords if word.strip()))
-    if not checks:
+        words = [word.strip().lower() for word in profile.title_keywords if word.strip()]
+        checks.append(lambda lead: any(word in lead.title.lower() for word in words))
+
+    def judge(lead):
+        if not checks:
+            return Lead.Fit.POOR
+        met = sum(check(lead) for check in checks)
+        if met == len(checks):
+            return Lead.Fit.GOOD
+        if met * 2 >= len(checks):
+            return Lead.Fit.PARTIAL
         return Lead.Fit.POOR
-    met = sum(checks)
-    if met == len(checks):
-        return Lead.Fit.GOOD
-    if met * 2 >= len(checks):
-        return Lead.Fit.PARTIAL
-    return Lead.Fit.POOR
+
+    return judge
 
 
 def evaluate(lead, config):
     """Return (score, fit) of the lead under the config."""
-    return score_of(lead, config.rules), fit_of(lead, config.profile)
+    return sum(points for points, matches in config.matchers if matches(lead)), config.fit(lead)

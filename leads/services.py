@@ -195,6 +195,29 @@ def _clean_profile(data):
     return values
 
 
+def _apply_touch(lead, *, profile, campaign_id, config, known):
+    """Apply one touch to the lead in memory as a capture does; return the fields it changed.
+
+    A known lead gets its blank profile fields filled and its last touch moved to the
+    touch's campaign (a new one was made from this touch); every lead is scored again.
+    Shared with the batch capture of imports, so both change a lead the same way.
+    """
+    fields = []
+    if known:
+        for field, value in profile.items():
+            if getattr(lead, field) in ("", None):
+                setattr(lead, field, value)
+                fields.append(field)
+        if campaign_id is not None and campaign_id != lead.last_touch_campaign_id:
+            lead.last_touch_campaign_id = campaign_id
+            fields.append("last_touch_campaign")
+    score, fit = scoring.evaluate(lead, config)
+    if (score, fit) != (lead.score, lead.fit):
+        lead.score, lead.fit = score, fit
+        fields += ["score", "fit"]
+    return fields
+
+
 def lead_capture(
     *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
 ):
@@ -250,19 +273,13 @@ def lead_capture(
             occurred_at=now,
             **utm,
         )
-        fields = []
-        if not created:
-            for field, value in profile.items():
-                if getattr(lead, field) in ("", None):
-                    setattr(lead, field, value)
-                    fields.append(field)
-            if touch_campaign is not None and touch_campaign.pk != lead.last_touch_campaign_id:
-                lead.last_touch_campaign = touch_campaign
-                fields.append("last_touch_campaign")
-        score, fit = scoring.evaluate(lead, config)
-        if (score, fit) != (lead.score, lead.fit):
-            lead.score, lead.fit = score, fit
-            fields += ["score", "fit"]
+        fields = _apply_touch(
+            lead,
+            profile=profile,
+            campaign_id=touch_campaign.pk if touch_campaign is not None else None,
+            config=config,
+            known=not created,
+        )
         if fields:
             _bump(lead, fields, now)
         became_mql = False

@@ -9,3 +9,5 @@ from django.dispatch import Signal
 lead_became_mql = Signal()
 # Sent inside the transaction that logged a call, e-mail or meeting. kwargs: lead_id, user_id, at.
 contact_logged = Signal()
+# Sent after the commit that made a batch of leads MQLs (an import). kwargs: lead_ids.
+leads_became_mql = Signal()

@@ -193,16 +193,17 @@ def test_the_stored_error_list_is_capped_but_every_error_is_counted(monkeypatch)
 def test_a_crashed_run_resumes_without_doubling_any_touch():
     content = "email\n" + "".join(f"p{i}@example.com\n" for i in range(5))
     job = make_job(content)
-    real = importing.lead_capture
+    real = importing.leads_capture_batch
     calls = {"n": 0}
 
     def flaky(**kwargs):
         calls["n"] += 1
-        if calls["n"] == 4:  # the second row of the second batch
+        result = real(**kwargs)
+        if calls["n"] == 2:  # the second batch, after it wrote its leads and touches
             raise OperationalError("server closed the connection unexpectedly")
-        return real(**kwargs)
+        return result
 
-    with mock.patch.object(importing, "lead_capture", flaky), pytest.raises(OperationalError):
+    with mock.patch.object(importing, "leads_capture_batch", flaky), pytest.raises(OperationalError):
         importing.import_job_run(job=job, batch_size=2)
     job.refresh_from_db()
     assert (job.state, job.processed_rows, job.created_leads) == (ImportJob.State.RUNNING, 2, 2)

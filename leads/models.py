@@ -48,11 +48,11 @@ class Lead(models.Model):
     industry = models.CharField(max_length=100, blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True, help_text="Employees")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
-    source = models.CharField(
-        "source channel", max_length=20, choices=Channel.choices, default=Channel.DIRECT, db_index=True
-    )
+    source = models.CharField("source channel", max_length=20, choices=Channel.choices, default=Channel.DIRECT)
+    # db_index=False where a composite index of Meta.indexes starts with the column: a second
+    # index would serve no lookup the composite does not, and costs every insert (bench/NOTES.md).
     first_touch_campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="first_touch_leads"
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="first_touch_leads", db_index=False
     )
     last_touch_campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="last_touch_leads"
@@ -61,7 +61,12 @@ class Lead(models.Model):
     score = models.IntegerField(default=0)
     fit = models.CharField(max_length=8, choices=Fit.choices, default=Fit.POOR)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+        db_index=False,  # lead_owner_status
     )
     deal_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     lost_reason = models.CharField(max_length=20, choices=LostReason.choices, blank=True)
@@ -75,6 +80,8 @@ class Lead(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["created_at"], name="lead_created_at"),
+            # A plain b-tree: equality and IN only (db_index on a CharField adds a LIKE index too).
+            models.Index(fields=["source"], name="lead_source"),
             models.Index(fields=["status", "-created_at"], name="lead_status_created"),
             models.Index(fields=["owner", "status"], name="lead_owner_status"),
             models.Index(fields=["first_touch_campaign", "created_at"], name="lead_ftc_created"),
@@ -207,8 +214,11 @@ class Touchpoint(models.Model):
         API = "api", "API"
         SALES_REPORTED = "sales_reported", "Named by the buyer to sales"
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touchpoints")
-    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    # touch_lead_time and touch_campaign_time serve the lookups by lead and by campaign.
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touchpoints", db_index=False)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
+    )
     variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
     form = models.ForeignKey(CaptureForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FORM)
@@ -237,7 +247,9 @@ class Touchpoint(models.Model):
 class StatusChange(models.Model):
     """One move of a lead along the lifecycle. Written only by lead_transition; never edited."""
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="status_changes")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="status_changes", db_index=False
+    )  # statuschange_lead_time
     from_status = models.CharField(max_length=12, choices=Lead.Status.choices, blank=True)
     to_status = models.CharField(max_length=12, choices=Lead.Status.choices)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -267,7 +279,9 @@ class Activity(models.Model):
 
     CONTACT_KINDS = (Kind.CALL, Kind.EMAIL, Kind.MEETING)
 
-    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="activities")
+    lead = models.ForeignKey(
+        Lead, on_delete=models.CASCADE, related_name="activities", db_index=False
+    )  # activity_lead_time
     kind = models.CharField(max_length=10, choices=Kind.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="activities"

@@ -29,6 +29,9 @@ def parse_args(argv):
     parser.add_argument("--reseed", action="store_true", help="seed again even when a matching data set exists")
     parser.add_argument("--seed-only", action="store_true", help="prepare the data sets, measure nothing")
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases of the import and capture runs")
+    parser.add_argument(
+        "--merge", action="store_true", help="replace only this run's figures in an existing results.json"
+    )
     parser.add_argument("--output", default=str(BENCH_DIR), help="where results.json and RESULTS.md go")
     args = parser.parse_args(argv)
     args.leads = args.leads or (50_000 if args.quick else 1_000_000)
@@ -81,7 +84,7 @@ def main(argv=None):
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.seed_only:
         return 0
-    runner.write(results, Path(args.output))
+    runner.write(results, Path(args.output), merge=args.merge)
     return 0
 
 

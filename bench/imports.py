@@ -107,7 +107,7 @@ def copy_floor(path):
 def import_export_slice(path, rows=5000):
     """Import the first ``rows`` rows with django-import-export (use_bulk=True); roll back; return seconds."""
     import tablib
-    from import_export import fields, resources
+    from import_export import fields, instance_loaders, resources
 
     from leads.models import Lead
 
@@ -127,13 +127,17 @@ def import_export_slice(path, rows=5000):
             use_bulk = True
             batch_size = 1000
             skip_diff = True
-
-        def before_import_row(self, row, **kwargs):
-            row["E-mail"] = row["E-mail"].strip().lower()  # the same dedupe key as Tandem's
+            # The library's fast path: known rows fetched in one query per import, not one per row
+            # (Tandem's unique index is on lower(email), which a per-row lookup by email cannot use).
+            instance_loader_class = instance_loaders.CachedInstanceLoader
 
     with open(path, encoding="utf-8") as handle:
         lines = [next(handle) for _ in range(rows + 1)]
     dataset = tablib.Dataset().load("".join(lines), format="csv")
+    # The same dedupe key as Tandem's, applied before the loader caches the known rows.
+    emails = [value.strip().lower() for value in dataset["E-mail"]]
+    del dataset["E-mail"]
+    dataset.append_col(emails, header="E-mail")
     started = time.perf_counter()
     with transaction.atomic():
         result = LeadResource().import_data(dataset, dry_run=False, raise_errors=True)

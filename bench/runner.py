@@ -156,6 +156,10 @@ def check_targets(figures, *, leads):
     return rows
 
 
+def _leads_of(results):
+    return int(results["data_set"].split()[0])
+
+
 def _cell(value, digits=1):
     if value is None:
         return "—"
@@ -186,8 +190,17 @@ def table(results):
     return "\n".join(lines)
 
 
-def write(results, directory):
+def write(results, directory, *, merge=False):
     directory.mkdir(parents=True, exist_ok=True)
+    previous_path = directory / "results.json"
+    if merge and previous_path.exists():
+        # A partial re-run: its figures replace those of the same name, the others stay.
+        previous = json.loads(previous_path.read_text())
+        fresh = {f["name"] for f in results["figures"]}
+        kept = [f for f in previous["figures"] if f["name"] not in fresh]
+        results["figures"] = kept + results["figures"]
+        results["command"] = f"{previous['command']}, then {results['command']} (--merge)"
+        results["targets"] = check_targets(results["figures"], leads=_leads_of(results))
     (directory / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     intro = (
         f"# Benchmark results\n\nMade by `{results['command']}` on {results['when']} in {results.get('seconds')} s.\n"

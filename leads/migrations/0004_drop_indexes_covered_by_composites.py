@@ -6,51 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaigns', '0001_initial'),
-        ('leads', '0003_won_lead_needs_a_deal_value'),
+        ("campaigns", "0001_initial"),
+        ("leads", "0003_won_lead_needs_a_deal_value"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='lead',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='leads.lead'),
+            model_name="activity",
+            name="lead",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="activities", to="leads.lead"
+            ),
         ),
         migrations.AlterField(
-            model_name='lead',
-            name='first_touch_campaign',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='first_touch_leads', to='campaigns.campaign'),
+            model_name="lead",
+            name="first_touch_campaign",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="first_touch_leads",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AlterField(
-            model_name='lead',
-            name='owner',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_leads', to=settings.AUTH_USER_MODEL),
+            model_name="lead",
+            name="owner",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="owned_leads",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='lead',
-            name='source',
-            field=models.CharField(choices=[('email', 'E-mail'), ('paid_search', 'Paid search'), ('paid_social', 'Paid social'), ('organic_social', 'Organic social'), ('content', 'Content'), ('events', 'Events'), ('webinar', 'Webinar'), ('referral', 'Referral'), ('direct_mail', 'Direct mail'), ('other', 'Other'), ('direct', 'Direct')], default='direct', max_length=20, verbose_name='source channel'),
+            model_name="lead",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("email", "E-mail"),
+                    ("paid_search", "Paid search"),
+                    ("paid_social", "Paid social"),
+                    ("organic_social", "Organic social"),
+                    ("content", "Content"),
+                    ("events", "Events"),
+                    ("webinar", "Webinar"),
+                    ("referral", "Referral"),
+                    ("direct_mail", "Direct mail"),
+                    ("other", "Other"),
+                    ("direct", "Direct"),
+                ],
+                default="direct",
+                max_length=20,
+                verbose_name="source channel",
+            ),
         ),
         migrations.AlterField(
-            model_name='statuschange',
-            name='lead',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='leads.lead'),
+            model_name="statuschange",
+            name="lead",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="status_changes",
+                to="leads.lead",
+            ),
         ),
         migrations.AlterField(
-            model_name='touchpoint',
-            name='campaign',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='touchpoints', to='campaigns.campaign'),
+            model_name="touchpoint",
+            name="campaign",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="touchpoints",
+                to="campaigns.campaign",
+            ),
         ),
         migrations.AlterField(
-            model_name='touchpoint',
-            name='lead',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='touchpoints', to='leads.lead'),
+            model_name="touchpoint",
+            name="lead",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="touchpoints", to="leads.lead"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lead',
-            index=models.Index(fields=['source'], name='lead_source'),
+            model_name="lead",
+            index=models.Index(fields=["source"], name="lead_source"),
         ),
     ]

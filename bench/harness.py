@@ -15,10 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from bench import seed
 
 
-class BenchRefused(Exception):
-    """The harness cannot run here (the message says why)."""
-
-
 def server_dsn(dbname):
     """Return DATABASE_URL with its database name replaced."""
     parts = urlsplit(os.environ["DATABASE_URL"])
@@ -54,9 +50,13 @@ def database_name(shape):
 
 
 def _exists(name):
-    with _admin_connection() as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        return cursor.fetchone() is not None
+    conn = _admin_connection()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cursor.fetchone() is not None
+    finally:
+        conn.close()
 
 
 def _admin(sql):

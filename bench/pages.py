@@ -1,8 +1,6 @@
 """Pages, the report API and the digest build, measured in-process through Django's test client,
 next to their floors and peers: the raw SQL of the report and the stock admin changelist."""
 
-import time
-
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -118,9 +116,3 @@ def growth_pair(small, large):
     figure.value = round(large.p95 / small.p95, 2) if small.p95 else None
     figure.extra = {"small_p95_ms": round(small.p95, 2), "large_p95_ms": round(large.p95, 2)}
     return figure
-
-
-def timed(call):
-    started = time.perf_counter()
-    result = call()
-    return result, time.perf_counter() - started

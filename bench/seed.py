@@ -30,6 +30,7 @@ from campaigns.models import Campaign
 from crm.roles import MANAGERS, MARKETING, SALES
 from handoffs.models import SalesRep, ServiceLevel
 from leads import scoring
+from leads.bulk_sql import copy_text
 from leads.models import TRANSITIONS, CaptureForm, IdealCustomerProfile, Lead, ScoringRule
 
 S = Lead.Status
@@ -95,38 +96,27 @@ class Copier:
 
     table: str
     columns: tuple
-    buffer: io.StringIO = field(default_factory=io.StringIO)
-    rows: int = 0
+    pending: list = field(default_factory=list)
     total: int = 0
 
+    @property
+    def rows(self):
+        return len(self.pending)
+
     def add(self, *values):
-        self.buffer.write("\t".join(_text(v) for v in values))
-        self.buffer.write("\n")
-        self.rows += 1
+        self.pending.append(values)
 
     def flush(self):
-        if not self.rows:
+        if not self.pending:
             return
-        self.buffer.seek(0)
+        # The import's COPY writer (escapes included), so both load the same text format.
+        text = copy_text(self.pending)
         with connection.cursor() as cursor:
             cursor.cursor.copy_expert(
-                f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN WITH (FORMAT text)", self.buffer
+                f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN WITH (FORMAT text)", io.StringIO(text)
             )
-        self.total += self.rows
-        self.buffer = io.StringIO()
-        self.rows = 0
-
-
-def _text(value):
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat()
-    return str(value)
+        self.total += len(self.pending)
+        self.pending = []
 
 
 def _setup_people_and_rules():

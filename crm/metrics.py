@@ -374,14 +374,17 @@ def _on_days(field_name, week):
     return Q(**{f"{field_name}__gte": week.first_day, f"{field_name}__lte": week.last_day})
 
 
-def _bucket(field_name, weeks):
+def _bucket(field_name, weeks, within=None):
     """Return the index of the week a row's ``field_name`` falls in (weeks are contiguous, oldest first).
+
+    ``within`` tells whether the field falls in a week (default: the week's times; _on_days for dates).
 
     Grouping by this index counts every week in one pass with one aggregate per figure,
     where a ``FILTER`` per week and figure made PostgreSQL sort the rows once per aggregate.
     """
+    within = within or _in
     return Case(
-        *[When(_in(field_name, w), then=Value(i)) for i, w in enumerate(weeks)],
+        *[When(within(field_name, w), then=Value(i)) for i, w in enumerate(weeks)],
         default=Value(-1),
         output_field=IntegerField(),
     )
@@ -627,13 +630,7 @@ def _spend(weeks, points, campaigns):
     W = len(weeks) - 1
     rows = (
         Spend.objects.filter(date__gte=weeks[0].first_day, date__lte=weeks[-1].last_day)
-        .annotate(
-            bucket=Case(
-                *[When(_on_days("date", w), then=Value(i)) for i, w in enumerate(weeks)],
-                default=Value(-1),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(bucket=_bucket("date", weeks, within=_on_days))
         .values("bucket", "campaign__slug", "campaign__name")
         .annotate(amount=Sum("amount"))
         .order_by()

@@ -16,7 +16,7 @@ import sqlite3
 from django.db import connection
 
 # Placeholders for the fast COPY text: ASCII separators, which no lead's data needs. A row
-# that holds one anyway is noticed by the counts in _copy_text and written value by value.
+# that holds one anyway is noticed by the counts in copy_text and written value by value.
 _FIELD, _RECORD, _NULL = "\x1f", "\x1e", "\x1d"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
@@ -58,8 +58,8 @@ def _escape(text):
     return text
 
 
-def _copy_text(rows):
-    """Return the rows in COPY's text format (tab-separated, \\N for NULL, backslash escapes)."""
+def copy_text(rows):
+    """Return tuples of values (str, None, int, bool, Decimal, date, datetime) in COPY's text format."""
     other = _Texts()
     # Join everything with placeholders and escape the whole text at once: escaping value by
     # value costs more than all the rest of a batch's COPY.
@@ -108,7 +108,7 @@ def _stage(cursor, model, fields, rows):
         f"SELECT 0 AS stage_row, {columns} FROM {quote(model._meta.db_table)} WITH NO DATA"
     )
     numbered = [(n, *row) for n, row in enumerate(rows)]
-    _copy(cursor, f"COPY {stage} (stage_row, {columns}) FROM STDIN", _copy_text(numbered))
+    _copy(cursor, f"COPY {stage} (stage_row, {columns}) FROM STDIN", copy_text(numbered))
     return stage
 
 
@@ -154,7 +154,7 @@ def insert_rows(model, names, rows, *, skip_conflicts=False, returning=()):
         suffix += f" RETURNING {', '.join(quote(model._meta.get_field(name).column) for name in returning)}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and not suffix:
-            _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", _copy_text(rows))
+            _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", copy_text(rows))
             return []
         if connection.vendor == "postgresql":
             # COPY can neither skip conflicts nor return ids: the rows go through a scratch

@@ -18,12 +18,14 @@ class _FastRender:
         if self.allow_multiple_selected:
             final_attrs["multiple"] = True
         wanted = {str(v) for v in self.format_value(value)}
-        state = {"selected_one": False}
+        has_selected = False
 
         def option(option_value, label):
+            nonlocal has_selected
             text = "" if option_value is None else str(option_value)
-            selected = text in wanted and (self.allow_multiple_selected or not state["selected_one"])
-            state["selected_one"] |= selected
+            # As Django's optgroups: a single select marks only its first match.
+            selected = text in wanted and (self.allow_multiple_selected or not has_selected)
+            has_selected |= selected
             return f'<option value="{escape(text)}"{" selected" if selected else ""}>{escape(label)}</option>'
 
         parts = []

@@ -57,7 +57,9 @@ def _environment():
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         # A database of its own, so queued tasks of bench data never reach a worker of other data.
-        os.environ["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/15" if redis_url.count("/") > 2 else redis_url + "/15"
+        db = os.environ.get("BENCH_REDIS_DB", "15")  # another number lets two benchmark runs share one Redis
+        base = redis_url.rsplit("/", 1)[0] if redis_url.count("/") > 2 else redis_url
+        os.environ["REDIS_URL"] = f"{base}/{db}"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("VAR_DIR", str(BENCH_DIR.parent / "var" / "bench"))
 

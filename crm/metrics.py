@@ -3,8 +3,10 @@
 The dashboard, the report API and the digests all call :func:`weekly_metrics`. It runs a
 fixed number of grouped aggregate queries over the rows of the nine weeks it reports (the
 week and the eight before it, for the trend), whatever the number of leads: each query
-groups by a handful of low-cardinality columns and counts every week at once with
-``Count(..., filter=Q(...))``, using the week windows of :mod:`crm.weeks`.
+groups by a week index and a handful of low-cardinality columns, using the week windows of
+:mod:`crm.weeks`. On PostgreSQL the figures of complete weeks are stored (:mod:`crm.rollups`)
+and read back while none of the rows they came from has changed; spend, capacity and the
+goal targets are always read live.
 
 Definitions (README, "Weekly numbers"):
 
@@ -46,6 +48,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     Subquery,
@@ -91,6 +94,7 @@ class Handoffs:
     rejected_by_reason: dict = field(default_factory=dict)
     median_hours_to_accept: float | None = None
     over_capacity: int = 0
+    received_by_rep: dict = field(default_factory=dict)  # user id -> hand-offs assigned to them created in W
 
 
 @dataclass
@@ -395,28 +399,50 @@ def _only_in(week, time_field, value_field):
     return Case(When(_in(time_field, week), then=F(value_field)), default=Value(None), output_field=CharField())
 
 
+@dataclass
+class WeekFigures:
+    """What the nine weeks' rows say, before spend, capacity and goal targets are added (those are read live).
+
+    crm.rollups stores this for complete weeks and gives it back while nothing it read has changed.
+    """
+
+    points: list  # a TrendPoint per week, oldest first, W last (spend not yet added)
+    new_leads: NewLeads
+    funnel: dict
+    mqls_by_source: dict
+    handoffs: Handoffs
+    service_level: ServiceLevelFigures  # mqls and target not yet added
+    outcomes: Outcomes
+    campaigns: dict  # slug -> CampaignFigures (spend not yet added)
+    goal_totals: dict  # quarter to date up to the end of W: mqls, accepted, wins, revenue
+    valid_until: list  # per week: the moment after which time alone changes its figures (a deadline), or None
+
+
 def weekly_metrics(week=None, *, now=None):
     """Return every weekly number of the week (default: the last complete one) as a WeeklyMetrics."""
+    from crm import rollups  # crm.rollups builds on this module's result types
+
     now = now or timezone.now()
     week = week or Week.last_complete(now)
     weeks = [week.shift(offset) for offset in range(-TREND_WEEKS, 1)]  # oldest first; W is last
     level = ServiceLevel.current()
-    points = [TrendPoint(week=w) for w in weeks]
+    stored = rollups.read(weeks, now=now, level=level)
+    figures = stored.figures if stored else None
+    if figures is None:
+        figures = week_figures(weeks, level=level, now=now)
+        if stored:
+            stored.save(figures)
+    points = figures.points
     W = len(weeks) - 1
+    spend = _spend(weeks, points, figures.campaigns)
+    capacity, capacity_summary = _capacity(level, figures.handoffs.received_by_rep)
 
-    new_leads, campaigns = _new_leads(weeks, points)
-    funnel, mqls_by_source, outcomes = _status_changes(weeks, points, campaigns, new_leads)
-    handoffs, service_level = _handoffs(weeks, points, level, now)
-    handoffs.median_hours_to_accept = _median_hours_to_accept(week)
-    spend = _spend(weeks, points, campaigns)
-    _attribute_revenue(week, outcomes)
-    capacity, capacity_summary = _capacity(week, level)
-
+    service_level = figures.service_level
     service_level.mqls = points[W].mqls
     service_level.mql_target = level.weekly_mql_target
     capacity_summary.mqls = points[W].mqls
     campaign_rows = sorted(
-        (row for row in campaigns.values() if row.spend or row.new_leads or row.mqls or row.wins),
+        (row for row in figures.campaigns.values() if row.spend or row.new_leads or row.mqls or row.wins),
         key=lambda row: (-row.spend, -row.new_leads, row.slug),
     )
     return WeeklyMetrics(
@@ -424,19 +450,42 @@ def weekly_metrics(week=None, *, now=None):
         start=week.start,
         end=week.end,
         computed_at=now,
-        new_leads=new_leads,
-        funnel=funnel,
-        mqls_by_source=mqls_by_source,
-        handoffs=handoffs,
+        new_leads=figures.new_leads,
+        funnel=figures.funnel,
+        mqls_by_source=figures.mqls_by_source,
+        handoffs=figures.handoffs,
         service_level=service_level,
-        outcomes=outcomes,
+        outcomes=figures.outcomes,
         campaigns=campaign_rows,
         capacity=capacity,
         capacity_summary=capacity_summary,
         spend=spend,
         trend=points[:W],
         this_week=points[W],
-        goals=_goal_progress(week, now),
+        goals=_goal_progress(week, now, figures.goal_totals),
+    )
+
+
+def week_figures(weeks, *, level, now):
+    """Compute the figures of ``weeks`` (oldest first; the last is W, reported in detail) from their rows."""
+    W = len(weeks) - 1
+    points = [TrendPoint(week=w) for w in weeks]
+    new_leads, campaigns = _new_leads(weeks, points)
+    funnel, mqls_by_source, outcomes = _status_changes(weeks, points, campaigns, new_leads)
+    handoffs, service_level, valid_until = _handoffs(weeks, points, level, now)
+    handoffs.median_hours_to_accept = _median_hours_to_accept(weeks[W])
+    _attribute_revenue(weeks[W], outcomes)
+    return WeekFigures(
+        points=points,
+        new_leads=new_leads,
+        funnel=funnel,
+        mqls_by_source=mqls_by_source,
+        handoffs=handoffs,
+        service_level=service_level,
+        outcomes=outcomes,
+        campaigns=campaigns,
+        goal_totals=_goal_totals(weeks[W]),
+        valid_until=valid_until,
     )
 
 
@@ -561,6 +610,10 @@ def _handoffs(weeks, points, level, now):
         first_contact_deadline__isnull=True,
         responded_at__lt=now - datetime.timedelta(hours=level.hours_to_first_contact),
     )
+    contact_ahead = Q(first_contact_deadline__gte=now) | Q(
+        first_contact_deadline__isnull=True,
+        responded_at__gte=now - datetime.timedelta(hours=level.hours_to_first_contact),
+    )
     contact_late = accepted & (
         Q(first_contact_at__gt=contact_deadline)
         | (Q(first_contact_at__isnull=True, responded_at__isnull=False) & contact_due)
@@ -570,7 +623,7 @@ def _handoffs(weeks, points, level, now):
     rows = (
         Handoff.objects.filter(created_at__gte=weeks[0].start, created_at__lt=weeks[-1].end)
         .annotate(bucket=_bucket("created_at", weeks))
-        .values("bucket", "outcome", "reject_reason")
+        .values("bucket", "outcome", "reject_reason", "assigned_to")
         .annotate(
             created=Count("id"),
             in_time=Count("id", filter=in_time),
@@ -578,6 +631,13 @@ def _handoffs(weeks, points, level, now):
             contact_in_time=Count("id", filter=this_week & contact_in_time),
             contact_late=Count("id", filter=this_week & contact_late),
             over_capacity=Count("id", filter=this_week & Q(over_capacity=True)),
+            # The figures change by time alone when a pending hand-off passes its deadline (a breach),
+            # or an accepted one its first-contact deadline without contact (W's contact rate).
+            next_breach=Min("accept_deadline", filter=Q(outcome=Handoff.Outcome.PENDING, accept_deadline__gte=now)),
+            next_contact_due=Min(
+                contact_deadline,
+                filter=this_week & accepted & Q(first_contact_at__isnull=True) & contact_ahead,
+            ),
         )
         .order_by()
     )
@@ -585,8 +645,12 @@ def _handoffs(weeks, points, level, now):
     level_figures = ServiceLevelFigures()
     by_reason = defaultdict(int)
     contact_yes = contact_no = 0
+    valid_until = [None] * len(weeks)
     for row in rows:
         outcome, count, point = row["outcome"], row["created"], points[row["bucket"]]
+        for deadline in (row["next_breach"], row["next_contact_due"]):
+            if deadline is not None and (valid_until[row["bucket"]] is None or deadline < valid_until[row["bucket"]]):
+                valid_until[row["bucket"]] = deadline
         if outcome == Handoff.Outcome.ACCEPTED:
             point.accepted += count
         elif outcome == Handoff.Outcome.REJECTED:
@@ -597,6 +661,8 @@ def _handoffs(weeks, points, level, now):
             continue
         figures.created += count
         figures.over_capacity += row["over_capacity"]
+        if row["assigned_to"] is not None:
+            figures.received_by_rep[row["assigned_to"]] = figures.received_by_rep.get(row["assigned_to"], 0) + count
         if outcome == Handoff.Outcome.ACCEPTED:
             figures.accepted += count
         elif outcome == Handoff.Outcome.REJECTED:
@@ -613,7 +679,7 @@ def _handoffs(weeks, points, level, now):
     level_figures.breaches = points[W].breaches
     level_figures.responded_in_time_rate = points[W].responded_in_time_rate
     level_figures.first_contact_in_time_rate = _share(contact_yes, contact_yes + contact_no)
-    return figures, level_figures
+    return figures, level_figures, valid_until
 
 
 def _median_hours_to_accept(week):
@@ -684,20 +750,13 @@ def _attribute_revenue(week, outcomes):
     )
 
 
-def _capacity(week, level):
-    """One query: each active sales rep with open leads now and hand-offs received in the week."""
+def _capacity(level, received):
+    """One query: each active sales rep with open leads now; ``received`` holds their hand-offs of the week."""
     open_leads = (
         Lead.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
         .order_by()
         .values("owner")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    received = (
-        Handoff.objects.filter(_in("created_at", week), assigned_to=OuterRef("pk"))
-        .order_by()
-        .values("assigned_to")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # count(*), not count(id): the (owner, status) index answers it alone
         .values("n")
     )
     reps = (
@@ -706,7 +765,6 @@ def _capacity(week, level):
         .select_related("sales_rep")
         .annotate(
             open_leads=Coalesce(Subquery(open_leads, output_field=IntegerField()), 0),
-            received=Coalesce(Subquery(received, output_field=IntegerField()), 0),
         )
         .order_by("username")
     )
@@ -720,7 +778,7 @@ def _capacity(week, level):
                 name=user.get_full_name() or user.get_username(),
                 open_leads=user.open_leads,
                 capacity=capacity,
-                handoffs_received=user.received,
+                handoffs_received=received.get(user.pk, 0),
             )
         )
     summary = CapacitySummary(
@@ -732,12 +790,10 @@ def _capacity(week, level):
     return rows, summary
 
 
-def _goal_progress(week, now):
-    """Quarter to date (up to the end of W) against the quarter's goals: two queries."""
+def _goal_totals(week):
+    """Quarter to date, up to the end of W: distinct leads entering mql, sal and won, and the wins' revenue."""
     quarter = Quarter.of_week(week)
-    until = min(week.end, quarter.end)
-    start = quarter.start
-    window = Q(changed_at__gte=start, changed_at__lt=until)
+    window = Q(changed_at__gte=quarter.start, changed_at__lt=min(week.end, quarter.end))
     # One distinct count per status (grouped), not one per FILTER, read from the status history
     # alone; the revenue of the quarter's wins joins only the won leads (an uncorrelated
     # subquery: computed once). A won lead enters won once (won is final), so this sum is the
@@ -756,12 +812,19 @@ def _goal_progress(week, now):
         .annotate(n=Count("lead_id", distinct=True), revenue=Subquery(revenue, output_field=DecimalField()))
         .order_by()
     }
-    totals = {
+    return {
         "mqls": totals.get(S.MQL, {}).get("n", 0),
         "accepted": totals.get(S.SAL, {}).get("n", 0),
         "wins": totals.get(S.WON, {}).get("n", 0),
-        "revenue": totals.get(S.WON, {}).get("revenue"),
+        "revenue": totals.get(S.WON, {}).get("revenue") or ZERO,
     }
+
+
+def _goal_progress(week, now, totals):
+    """Quarter to date (up to the end of W) against the quarter's goals."""
+    quarter = Quarter.of_week(week)
+    until = min(week.end, quarter.end)
+    start = quarter.start
     goal = QuarterlyGoal.objects.filter(year=quarter.year, quarter=quarter.number).first()
     span = (quarter.end - quarter.start).total_seconds()
     elapsed = max(0.0, min(1.0, (min(until, now) - start).total_seconds() / span))
@@ -769,7 +832,7 @@ def _goal_progress(week, now):
         GoalLine("mqls", "MQLs", totals["mqls"], goal.mqls if goal else 0),
         GoalLine("accepted", "Accepted leads", totals["accepted"], goal.accepted if goal else 0),
         GoalLine("wins", "Wins", totals["wins"], goal.wins if goal else 0),
-        GoalLine("revenue", "Revenue", totals["revenue"] or ZERO, goal.revenue if goal else ZERO, money=True),
+        GoalLine("revenue", "Revenue", totals["revenue"], goal.revenue if goal else ZERO, money=True),
     ]
     return GoalProgress(
         quarter=quarter, start=start, until=until, elapsed=round(elapsed, 4), has_goal=goal is not None, lines=lines

@@ -97,3 +97,47 @@ class QuarterlyGoal(models.Model):
 
     def __str__(self):
         return f"Goals {self.year}-Q{self.quarter}"
+
+
+class WeekRollup(models.Model):
+    """The week-local figures of one complete week, stored so a report reads one row, not the week's rows.
+
+    crm.rollups writes and checks these rows: a row is used only while the changes noted in
+    RollupChange over the times it was computed from add up to the stamps it was stored with.
+    """
+
+    week = models.CharField(max_length=8, help_text="ISO week, e.g. 2026-W47")
+    time_zone = models.CharField(max_length=64, help_text="TIME_ZONE the week's bounds were computed in")
+    week_stamp = models.BigIntegerField(help_text="Changes noted over the week's own times when computed")
+    quarter_stamp = models.BigIntegerField(
+        null=True, help_text="Changes noted from the quarter's start to the week's start (the goals read them)"
+    )
+    computed_for = models.DateTimeField(help_text="The 'now' the figures were computed for")
+    valid_until = models.DateTimeField(null=True, help_text="A deadline after which a pending hand-off turns a breach")
+    hours_to_first_contact = models.PositiveIntegerField(help_text="The service level the contact figures used")
+    point = models.JSONField(help_text="The week's trend figures (without spend, which is always read live)")
+    detail = models.JSONField(null=True, help_text="Everything the report shows of the week, when computed as W")
+    stored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["week", "time_zone"], name="rollup_once_per_week_zone")]
+
+    def __str__(self):
+        return f"Rollup {self.week} ({self.time_zone})"
+
+
+class RollupChange(models.Model):
+    """An append-only note, written by database triggers, that rows of an hour changed after the fact.
+
+    Rows are only ever added (or merged by compaction into one row per hour with the same sum),
+    so the sum over a range of hours grows with every change and never shrinks.
+    """
+
+    hour = models.DateTimeField(help_text="The start of the hour the changed rows' times fall in")
+    n = models.PositiveBigIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["hour"], name="rollupchange_hour")]
+
+    def __str__(self):
+        return f"{self.n} change(s) at {self.hour:%Y-%m-%d %H:00}"

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
         "schedule": crontab(minute="*/15"),
     },
+    "compact-rollup-changes": {
+        "task": "crm.tasks.compact_rollup_changes",
+        # crm.rollups: the triggers' change notes, merged to one row per hour (nightly, off-peak).
+        "schedule": crontab(hour=3, minute=30),
+    },
     "route-unrouted-mqls": {
         "task": "handoffs.tasks.route_unrouted_mqls",
         # The safety net for MQLs whose hand-off was not queued (the broker was down).
@@ -258,6 +263,8 @@ DIGEST_WEBHOOKS = {
 # Failed digest deliveries are retried after base, 2×base, 4×base… seconds (capped at an hour).
 DIGEST_RETRY_BASE_SECONDS = env_int("DIGEST_RETRY_BASE_SECONDS", 60, minimum=0)
 DIGEST_MAX_RETRIES = env_int("DIGEST_MAX_RETRIES", 5, minimum=0)
+# crm.rollups: store the figures of complete weeks (PostgreSQL only); off computes every report live.
+METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # Absolute address used in e-mails ("open the dashboard"), where no request is at hand.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

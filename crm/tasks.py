@@ -1,11 +1,11 @@
-"""Celery tasks of the project package: thin wrappers around crm.digests."""
+"""Celery tasks of the project package: thin wrappers around crm.digests and crm.rollups."""
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crm import digests
+from crm import digests, rollups
 from crm.weeks import Week
 
 
@@ -37,3 +37,10 @@ def deliver_digest(self, delivery_id):
         if self.request.retries >= self.max_retries:
             return "failed"
         raise self.retry(exc=exc, countdown=digests.retry_delay(self.request.retries)) from exc
+
+
+@shared_task(name="crm.tasks.compact_rollup_changes")
+def compact_rollup_changes():
+    """Merge the change notes of stored weeks into one row per hour (their sums stay the same)."""
+    if rollups.enabled():
+        rollups.compact()

@@ -4,12 +4,13 @@ next to their floors and peers: the raw SQL of the report and the stock admin ch
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from bench.harness import Figure, measure
 from crm import digests
 from crm.metrics import weekly_metrics
+from crm.models import WeekRollup
 from crm.weeks import Week
 from leads.models import Lead
 
@@ -58,17 +59,48 @@ def _build_digests(week):
     return call
 
 
+FLOOR = "weekly report: raw SQL from the rows (floor)"
+STORED_READ = "weekly report: raw SQL of the stored-week read"
+
+
+def _from_the_rows(call):
+    """Run ``call`` with nothing stored (crm.rollups): the numbers are computed from the rows, then stored."""
+
+    def cold():
+        WeekRollup.objects.all().delete()
+        return call()
+
+    return cold
+
+
 def weekly_figures(*, runs, week=None):
-    """Dashboard, report API and their floor, for the week (default: the last complete one)."""
+    """Dashboard, report API and their floor, for the week (default: the last complete one).
+
+    Each is measured twice: as a reader finds it once the week is stored (the first view of the
+    week, or the Monday task, stores it) and with nothing stored (each run first deletes the
+    stored weeks, so it computes the numbers from the rows). The floor is the raw SQL that
+    computes the numbers from the rows; the stored-week read's own SQL is shown beside it.
+    """
     week = week or Week.last_complete(timezone.now())
     manager = _client("boss")
-    floor = measure("weekly report: raw SQL (floor)", _run_raw(raw_report_sql(week)), runs=runs)
-    report = measure("weekly report API", _get(manager, f"/api/v1/reports/weekly/?week={week.label}"), runs=runs)
-    dashboard = measure("dashboard page", _get(manager, f"/?week={week.label}"), runs=runs)
-    for figure in (report, dashboard):
+    with override_settings(METRICS_ROLLUPS=False):
+        from_rows = raw_report_sql(week)
+    floor = measure(FLOOR, _run_raw(from_rows), runs=runs)
+    report_url, dashboard_url = f"/api/v1/reports/weekly/?week={week.label}", f"/?week={week.label}"
+    report = measure("weekly report API", _get(manager, report_url), runs=runs)
+    dashboard = measure("dashboard page", _get(manager, dashboard_url), runs=runs)
+    stored_read = measure(STORED_READ, _run_raw(raw_report_sql(week)), runs=runs)
+    cold_report = measure(
+        "weekly report API, nothing stored", _from_the_rows(_get(manager, report_url)), runs=runs, warmup=1
+    )
+    cold_dashboard = measure(
+        "dashboard page, nothing stored", _from_the_rows(_get(manager, dashboard_url)), runs=runs, warmup=1
+    )
+    for figure in (report, dashboard, cold_report, cold_dashboard):
         figure.extra["vs"] = floor.name
         figure.extra["ratio"] = round(figure.p95 / floor.p95, 2) if floor.p95 else None
-    return [floor, report, dashboard]
+    _get(manager, report_url)()  # leave the week stored for what follows (the digest)
+    return [floor, report, dashboard, stored_read, cold_report, cold_dashboard]
 
 
 def list_figures(*, runs):
@@ -105,9 +137,13 @@ def detail_and_inbox_figures(*, runs, long_lead_id):
     return figures
 
 
-def digest_figure(*, runs, week=None):
+def digest_figures(*, runs, week=None):
+    """The digest build as the Monday task finds it (the week stored by crm.tasks.store_last_week), and cold."""
     week = week or Week.last_complete(timezone.now())
-    return measure("digest build, all three audiences", _build_digests(week), runs=runs)
+    weekly_metrics(week)
+    stored = measure("digest build, all three audiences", _build_digests(week), runs=runs)
+    cold = measure("digest build, nothing stored", _from_the_rows(_build_digests(week)), runs=runs, warmup=1)
+    return [stored, cold]
 
 
 def growth_pair(small, large):

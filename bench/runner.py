@@ -55,7 +55,7 @@ def run(args):
         figures += pages.weekly_figures(runs=args.runs)
         figures += pages.list_figures(runs=args.runs)
         figures += pages.detail_and_inbox_figures(runs=args.runs, long_lead_id=long_lead)
-        figures.append(pages.digest_figure(runs=args.runs))
+        figures += pages.digest_figures(runs=args.runs)
     if "import" in args.only:
         say(f"· CSV import of {args.import_rows:,} rows (scratch copy of the data set)")
         with harness.scratch_copy(main_db, keep=args.keep):
@@ -70,13 +70,17 @@ def run(args):
         small_shape, large_shape = growth_shapes(args)
         say(f"· growth: {small_shape.label()} vs {large_shape.label()}")
         harness.prepare(small_shape, reseed=args.reseed, out=say)
-        small = pages.weekly_figures(runs=args.runs)
+        small = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
         harness.prepare(large_shape, reseed=args.reseed, out=say)
-        large = pages.weekly_figures(runs=args.runs)
-        for index, label in ((2, "dashboard"), (1, "report API")):
-            figure = pages.growth_pair(small[index], large[index])
+        large = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
+        # Computed from the rows (nothing stored): the case whose cost could follow the table's size.
+        for name, label in (
+            ("dashboard page, nothing stored", "dashboard"),
+            ("weekly report API, nothing stored", "report API"),
+        ):
+            figure = pages.growth_pair(small[name], large[name])
             figure.name = f"growth: {label}, same week, 10× history (p95 ratio)"
-            figure.extra["queries"] = [small[index].queries, large[index].queries]
+            figure.extra["queries"] = [small[name].queries, large[name].queries]
             figures.append(figure)
         harness.use_database(main_db)
     results["figures"] = [f.as_dict() for f in figures]
@@ -102,7 +106,7 @@ def check_targets(figures, *, leads):
     def add(target, figure_name, met, measured):
         rows.append({"target": target, "figure": figure_name, "met": met, "measured": measured})
 
-    floor = _find(figures, "weekly report: raw SQL (floor)")
+    floor = _find(figures, "weekly report: raw SQL from the rows (floor)")
     for name in ("weekly report API", "dashboard page"):
         figure = _find(figures, name)
         if figure and floor:
@@ -113,8 +117,18 @@ def check_targets(figures, *, leads):
                 met,
                 f"{figure['p95']:.0f} ms, {figure['p95'] / floor['p95']:.2f}× raw SQL",
             )
+        cold = _find(figures, f"{name}, nothing stored")
+        if cold and floor:
+            add(
+                "p95 ≤ 2× raw SQL (nothing stored: computed from the rows)",
+                cold["name"],
+                cold["p95"] <= 2 * floor["p95"],
+                f"{cold['p95']:.0f} ms, {cold['p95'] / floor['p95']:.2f}× raw SQL",
+            )
     for figure in figures:
-        if figure["name"].startswith(("dashboard", "weekly report API", "lead list", "lead detail")):
+        if figure["name"].startswith(("dashboard", "weekly report API", "lead list", "lead detail")) and not (
+            figure["name"].endswith("nothing stored")
+        ):
             add("queries ≤ 15, constant", figure["name"], figure["queries"] <= 15, f"{figure['queries']} queries")
         if figure["name"].startswith("lead list"):
             add("p95 ≤ 0.5× admin changelist", figure["name"], figure["ratio"] <= 0.5, f"{figure['ratio']}×")

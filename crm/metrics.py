@@ -710,7 +710,7 @@ def _spend(weeks, points, campaigns):
 
 
 def _attribute_revenue(week, outcomes):
-    """Split the week's revenue by last touch before sql and linearly over touches (two queries)."""
+    """Split the week's revenue by last touch before sql and linearly over touches (one query)."""
     won_in_week = StatusChange.objects.filter(_in("changed_at", week), to_status=S.WON)
     sql_entry = (
         StatusChange.objects.filter(lead=OuterRef("pk"), to_status=S.SQL).order_by("-changed_at").values("changed_at")
@@ -721,18 +721,22 @@ def _attribute_revenue(week, outcomes):
     last_touch = Touchpoint.objects.filter(lead=OuterRef("pk"), occurred_at__lte=OuterRef("sql_at")).order_by(
         "-occurred_at", "-id"
     )
+    # One row per won lead and touch (a lead without touches: one row of NULLs), the lead's figures repeated.
     won_leads = (
         Lead.objects.filter(pk__in=won_in_week.values("lead_id"))
         .annotate(sql_at=Subquery(sql_entry[:1]), won_at=Subquery(won_at[:1]))
         .annotate(last_channel=Subquery(last_touch.values("channel")[:1]))
-        .values_list("pk", "source", "deal_value", "won_at", "last_channel")
+        .values_list(
+            "pk", "source", "deal_value", "won_at", "last_channel", "touchpoints__channel", "touchpoints__occurred_at"
+        )
+        .order_by()
     )
-    leads = {pk: (source, value or ZERO, won, last) for pk, source, value, won, last in won_leads}
+    leads = {}
     touches = defaultdict(list)
-    for lead_id, channel, occurred_at in Touchpoint.objects.filter(
-        lead_id__in=won_in_week.values("lead_id")
-    ).values_list("lead_id", "channel", "occurred_at"):
-        touches[lead_id].append((channel, occurred_at))
+    for pk, source, value, won, last_channel, channel, occurred_at in won_leads:
+        leads[pk] = (source, value or ZERO, won, last_channel)
+        if occurred_at is not None:
+            touches[pk].append((channel, occurred_at))
     last = defaultdict(Decimal)
     linear = defaultdict(Decimal)
     for pk, (source, value, won, last_channel) in leads.items():
@@ -751,7 +755,10 @@ def _attribute_revenue(week, outcomes):
 
 
 def _capacity(level, received):
-    """One query: each active sales rep with open leads now; ``received`` holds their hand-offs of the week."""
+    """One query: each active sales rep with open leads now, and the hand-offs waiting unassigned.
+
+    ``received`` holds each rep's hand-offs of the week (from the week's hand-off query).
+    """
     open_leads = (
         Lead.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
         .order_by()
@@ -759,15 +766,19 @@ def _capacity(level, received):
         .annotate(n=Count("*"))  # count(*), not count(id): the (owner, status) index answers it alone
         .values("n")
     )
+    waiting = Handoff.objects.filter(outcome=Handoff.Outcome.PENDING, assigned_to__isnull=True)
+    waiting_count = waiting.order_by().annotate(n=Func(F("id"), function="COUNT")).values("n")[:1]
     reps = (
         get_user_model()
         .objects.filter(is_active=True, groups__name=SALES)
         .select_related("sales_rep")
         .annotate(
             open_leads=Coalesce(Subquery(open_leads, output_field=IntegerField()), 0),
+            waiting=Subquery(waiting_count, output_field=IntegerField()),
         )
         .order_by("username")
     )
+    reps = list(reps)
     rows = []
     for user in reps:
         rep = getattr(user, "sales_rep", None)
@@ -785,7 +796,8 @@ def _capacity(level, received):
         capacity=sum(r.capacity for r in rows),
         open_leads=sum(r.open_leads for r in rows),
         free_seats=sum(r.free for r in rows),
-        waiting_unassigned=Handoff.objects.filter(outcome=Handoff.Outcome.PENDING, assigned_to__isnull=True).count(),
+        # The same on every row (an uncorrelated subquery, run once); counted apart only when no rep is listed.
+        waiting_unassigned=reps[0].waiting if reps else waiting.count(),
     )
     return rows, summary
 

@@ -30,7 +30,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
-from crm.models import WeekRollup
 from crm.weeks import Quarter
 
 STORE_AFTER = datetime.timedelta(hours=6)
@@ -95,34 +94,34 @@ class Stored:
                 continue
             week_stamp, quarter_stamp = self.stamps[i]
             rows.append(
-                WeekRollup(
-                    week=week.label,
-                    time_zone=settings.TIME_ZONE,
-                    week_stamp=week_stamp,
-                    quarter_stamp=quarter_stamp if has_detail else None,
-                    computed_for=self.now,
-                    valid_until=figures.valid_until[i],
-                    hours_to_first_contact=self.level.hours_to_first_contact,
-                    point=encode_point(figures.points[i]),
-                    detail=encode_detail(figures) if has_detail else None,
-                )
+                [
+                    week.label,
+                    settings.TIME_ZONE,
+                    week_stamp,
+                    quarter_stamp if has_detail else None,
+                    self.now,
+                    figures.valid_until[i],
+                    self.level.hours_to_first_contact,
+                    json.dumps(encode_point(figures.points[i])),
+                    json.dumps(encode_detail(figures)) if has_detail else None,
+                ]
             )
         if rows:
-            WeekRollup.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["week", "time_zone"],
-                update_fields=[
-                    "week_stamp",
-                    "quarter_stamp",
-                    "computed_for",
-                    "valid_until",
-                    "hours_to_first_contact",
-                    "point",
-                    "detail",
-                    "stored_at",
-                ],
-            )
+            # One statement (no transaction of its own): a row per week, replacing what was stored.
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s::jsonb, clock_timestamp())"] * len(rows))
+            with connection.cursor() as cursor:
+                cursor.execute(_SAVE.format(values=values), [value for row in rows for value in row])
+
+
+_SAVE = """
+INSERT INTO crm_weekrollup (week, time_zone, week_stamp, quarter_stamp, computed_for, valid_until,
+                            hours_to_first_contact, point, detail, stored_at)
+VALUES {values}
+ON CONFLICT (week, time_zone) DO UPDATE SET
+  week_stamp = excluded.week_stamp, quarter_stamp = excluded.quarter_stamp, computed_for = excluded.computed_for,
+  valid_until = excluded.valid_until, hours_to_first_contact = excluded.hours_to_first_contact,
+  point = excluded.point, detail = excluded.detail, stored_at = excluded.stored_at
+"""
 
 
 def _json(value):

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
         "schedule": crontab(minute="*/15"),
     },
+    "store-last-week": {
+        "task": "crm.tasks.store_last_week",
+        # Six hours after the week ended (crm.rollups.STORE_AFTER), before the digests at 07:00.
+        "schedule": crontab(day_of_week=1, hour=6, minute=15),
+    },
     "compact-rollup-changes": {
         "task": "crm.tasks.compact_rollup_changes",
         # crm.rollups: the triggers' change notes, merged to one row per hour (nightly, off-peak).

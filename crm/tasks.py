@@ -44,3 +44,13 @@ def compact_rollup_changes():
     """Merge the change notes of stored weeks into one row per hour (their sums stay the same)."""
     if rollups.enabled():
         rollups.compact()
+
+
+@shared_task(name="crm.tasks.store_last_week")
+def store_last_week():
+    """Compute the week just ended once, so the digests and Monday's dashboards read it stored (crm.rollups)."""
+    from crm.metrics import weekly_metrics
+
+    week = Week.last_complete()
+    weekly_metrics(week)
+    return {"week": week.label, "stored": rollups.enabled()}

@@ -65,19 +65,20 @@ FUNCTIONS = {
     """,
     "leads_statuschange": _own_time("changed_at"),
     "handoffs_handoff": _own_time("created_at"),
-    # A touch counts for a won lead's attribution when it is no later than the win.
+    # A touch counts for a won lead's attribution when it is no later than the win (so a fresh touch,
+    # as every capture and import writes, can't count for a stored week: no lookup is made for it).
     "leads_touchpoint": f"""
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
         INSERT INTO crm_rollupchange (hour, n)
         SELECT date_trunc('hour', s.changed_at), count(*) FROM new_rows t
         JOIN leads_statuschange s ON s.lead_id = t.lead_id AND s.to_status = 'won' AND t.occurred_at <= s.changed_at
-        WHERE s.changed_at < {RECENT} GROUP BY 1;
+        WHERE t.occurred_at < {RECENT} AND s.changed_at < {RECENT} GROUP BY 1;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
         INSERT INTO crm_rollupchange (hour, n)
         SELECT date_trunc('hour', s.changed_at), count(*) FROM old_rows t
         JOIN leads_statuschange s ON s.lead_id = t.lead_id AND s.to_status = 'won' AND t.occurred_at <= s.changed_at
-        WHERE s.changed_at < {RECENT} GROUP BY 1;
+        WHERE t.occurred_at < {RECENT} AND s.changed_at < {RECENT} GROUP BY 1;
     END IF;
     """,
     # '-infinity' is inside every stored week's range (crm.rollups).

@@ -261,3 +261,24 @@ def test_rows_of_another_format_are_computed_again(numbers, computed):
     assert snapshot(again) == snapshot(first)
     numbers()
     assert len(computed) == 2  # and stored again in the current format
+
+
+def test_the_monday_task_stores_the_week_just_ended(users):
+    from crm.tasks import store_last_week
+    from crm.weeks import Week
+
+    week = Week.last_complete()
+    assert store_last_week() == {"week": week.label, "stored": True}
+    stored = WeekRollup.objects.filter(week=week.label)
+    if week.end <= timezone.now() - rollups.STORE_AFTER:
+        assert stored.exclude(detail=None).exists()
+    else:  # run within six hours of Monday 00:00: too early to store, by design
+        assert not stored.exists()
+
+
+def test_the_beat_schedule_stores_the_week_before_the_digests_go_out(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    store, digests = schedule["store-last-week"]["schedule"], schedule["weekly-digests"]["schedule"]
+    assert store.day_of_week == digests.day_of_week == {1}
+    assert min(store.hour) * 60 + min(store.minute) < min(digests.hour) * 60 + min(digests.minute)
+    assert min(store.hour) >= rollups.STORE_AFTER.total_seconds() // 3600

@@ -62,9 +62,12 @@ def test_the_quick_bench_runs_and_prints_every_figure(tmp_path):
     results = json.loads((tmp_path / "results.json").read_text())
     names = [figure["name"] for figure in results["figures"]]
     for expected in [
-        "weekly report: raw SQL (floor)",
+        "weekly report: raw SQL from the rows (floor)",
+        "weekly report: raw SQL of the stored-week read",
         "weekly report API",
         "dashboard page",
+        "weekly report API, nothing stored",
+        "dashboard page, nothing stored",
         "admin changelist: default view (peer)",
         "lead list: default view",
         "lead list: filtered by status",
@@ -73,6 +76,7 @@ def test_the_quick_bench_runs_and_prints_every_figure(tmp_path):
         "hand-off inbox (rep)",
         "hand-off inbox (manager)",
         "digest build, all three audiences",
+        "digest build, nothing stored",
         "import: COPY + INSERT ON CONFLICT (floor)",
         "CSV import, 400 rows (10% known)",
         "minimal insert view under gunicorn (peer)",

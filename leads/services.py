@@ -87,7 +87,11 @@ def lead_by_email(email, *, lock=False):
     (an alias) points at. Each is a lookup on its unique index, and the lead is then read
     (and locked) by its primary key.
     """
-    return _LEAD_BY_EMAIL[bool(lock)].first(normalize_email(email))
+    email = normalize_email(email)
+    if lock and transaction.get_autocommit():
+        # As select_for_update() refuses, once the SQL is compiled as well.
+        raise transaction.TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    return _LEAD_BY_EMAIL[bool(lock)].first(email)
 
 
 def _insert_unless_taken(lead):

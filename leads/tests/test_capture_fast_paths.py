@@ -322,3 +322,9 @@ def test_throttling_together_decides_as_drf_one_by_one(rf, form):
 
     with rates(ip="2/minute", form="3/minute"):
         assert run(together=True) == run(together=False) == [0, 0, 0, 1, 2, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_lookup_outside_a_transaction_is_refused_as_select_for_update_is():
+    with pytest.raises(transaction.TransactionManagementError):
+        lead_by_email("x@example.com", lock=True)

@@ -307,8 +307,12 @@ def lead_capture(
                 status_changed_at=now,
                 **profile,
             )
-            # Scored before the insert, so a new lead is written once.
+            # Scored before the insert, so a new lead is written once. Its version counts the
+            # scoring as a change, as when the score was a second write (and as imports count it).
+            unscored = (lead.score, lead.fit)
             lead.score, lead.fit = scoring.evaluate(lead, config)
+            if (lead.score, lead.fit) != unscored:
+                lead.version += 1
             created = _insert_unless_taken(lead)
             if not created:
                 # A concurrent capture inserted the e-mail first: lock and extend its lead.

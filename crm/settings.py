@@ -154,7 +154,8 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, with one redis-py client per pool instead of one per operation.
+            "BACKEND": "crm.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Parallel test processes share the Redis database: each keeps to keys of its own.
             "KEY_PREFIX": f"tandem-{env_str('PYTEST_XDIST_WORKER')}"

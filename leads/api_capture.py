@@ -20,8 +20,9 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from leads.capture import origin_allowed
-from leads.models import CaptureForm, Touchpoint
+from leads.capture import enabled_capture_form, origin_allowed
+from leads.models import Touchpoint
+from leads.scoring import ScoringConfig
 from leads.services import lead_capture
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,57 @@ class _FailOpenThrottle(SimpleRateThrottle):
             logger.warning("Capture rate limit %r skipped: the cache is unavailable.", self.scope, exc_info=True)
             return True
 
+    def admits(self, history, now):
+        """SimpleRateThrottle.allow_request on a history already read: drop the requests older
+        than the window and return whether this one fits (then it is added to the history)."""
+        self.history, self.now = history, now
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return False
+        self.history.insert(0, self.now)
+        return True
+
+
+def check_throttles_together(throttles, request, view):
+    """Apply SimpleRateThrottles with one cache read and one write for all of them.
+
+    The same decisions as DRF's APIView.check_throttles, which makes a get and a set per
+    throttle: each throttle's history is read (get_many), pruned, checked against its rate
+    and, when the request fits, extended and written back (set_many per window length).
+    Every throttle is checked and counted even when another refuses, as DRF does. Returns
+    the waits of the throttles that refused. When the cache is down, the request passes.
+    """
+    keyed = []
+    for throttle in throttles:
+        if throttle.rate is None:
+            continue
+        throttle.key = throttle.get_cache_key(request, view)
+        if throttle.key is not None:
+            keyed.append(throttle)
+    if not keyed:
+        return []
+    cache = keyed[0].cache
+    scopes = ", ".join(repr(throttle.scope) for throttle in keyed)
+    try:
+        histories = cache.get_many([throttle.key for throttle in keyed])
+    except Exception:  # any cache backend's connection error: fail open, loudly
+        logger.warning("Capture rate limits %s skipped: the cache is unavailable.", scopes, exc_info=True)
+        return []
+    now = keyed[0].timer()
+    waits, writes = [], {}
+    for throttle in keyed:
+        if throttle.admits(list(histories.get(throttle.key, [])), now):
+            writes.setdefault(throttle.duration, {})[throttle.key] = throttle.history
+        else:
+            waits.append(throttle.wait())
+    try:
+        for duration, values in writes.items():
+            cache.set_many(values, duration)
+    except Exception:
+        logger.warning("Capture rate limits %s not counted: the cache is unavailable.", scopes, exc_info=True)
+    return waits
+
 
 class CaptureIPThrottle(_FailOpenThrottle):
     scope = "capture_ip"
@@ -152,11 +204,16 @@ class CaptureView(APIView):
     throttle_classes = [CaptureIPThrottle, CaptureFormThrottle]
 
     def initial(self, request, *args, **kwargs):
-        # Resolved before the throttles, which count per form.
-        self.capture_form = (
-            CaptureForm.objects.select_related("campaign").filter(key=kwargs.get("form_key"), enabled=True).first()
-        )
+        # Resolved before the throttles, which count per form; with it, in the same statement,
+        # the scoring version (or taken from the CORS check, which looked it up first).
+        self.capture_form = enabled_capture_form(request._request, kwargs.get("form_key"))
         super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request):
+        # Two rate limits: two cache round trips instead of DRF's four (a get and a set each).
+        waits = check_throttles_together(self.get_throttles(), request, self)
+        if waits:
+            self.throttled(request, max((wait for wait in waits if wait is not None), default=None))
 
     @extend_schema(
         operation_id="capture_submit",
@@ -221,7 +278,12 @@ class CaptureView(APIView):
         serializer.is_valid(raise_exception=True)
         values = {k: v for k, v in serializer.validated_data.items() if v is not None}
         try:
-            result = lead_capture(data=values, kind=Touchpoint.Kind.FORM, form=self.capture_form)
+            result = lead_capture(
+                data=values,
+                kind=Touchpoint.Kind.FORM,
+                form=self.capture_form,
+                config=ScoringConfig.current(version=self.capture_form.scoring_version),
+            )
         except DjangoValidationError as exc:
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)

@@ -10,10 +10,13 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max
 from django.template.loader import render_to_string
 
+from campaigns.models import Campaign
+from leads import scoring
 from leads.models import CaptureForm
+from leads.prepared import PreparedQuery
 
 # The path of the public endpoint; the CORS signal resolves the form from it.
 CAPTURE_PATH = re.compile(r"^/api/v1/capture/(?P<key>[^/]+)/$")
@@ -131,8 +134,45 @@ def cors_allow_capture_origin(sender, request, **kwargs):
     origin = request.headers.get("origin")
     if key is None or not origin:
         return False
-    form = CaptureForm.objects.filter(key=key, enabled=True).only("allowed_origins").first()
+    form = enabled_capture_form(request, key)
     return form is not None and origin_allowed(form, origin)
+
+
+# The default campaign's columns, read in the form's statement as annotations.
+_CAMPAIGN_COLUMNS = tuple(f.attname for f in Campaign._meta.concrete_fields)
+
+
+def _enabled_form_query(key):
+    return (
+        CaptureForm.objects.filter(key=key, enabled=True)
+        .annotate(
+            scoring_version=scoring.version_subquery(),
+            **{f"campaign_row_{name}": F(f"campaign__{name}") for name in _CAMPAIGN_COLUMNS},
+        )
+        .order_by()[:1]
+    )
+
+
+_ENABLED_FORM = PreparedQuery(_enabled_form_query, "probe-form-key")
+
+
+def enabled_capture_form(request, key):
+    """Return the enabled capture form of the key (with its campaign and, as ``scoring_version``,
+    the scoring version read in the same statement), or None; one query per request.
+
+    The CORS check of a request with an Origin asks first, and the endpoint then takes the
+    same form from the request instead of reading it again.
+    """
+    found = getattr(request, "_tandem_capture_form", None)
+    if found is not None and found[0] == key:
+        return found[1]
+    form = _ENABLED_FORM.first(key)
+    if form is not None:
+        values = [form.__dict__.pop(f"campaign_row_{name}") for name in _CAMPAIGN_COLUMNS]
+        if form.campaign_id is not None:
+            form.campaign = Campaign.from_db(form._state.db, _CAMPAIGN_COLUMNS, values)
+    request._tandem_capture_form = (key, form)
+    return form
 
 
 # The fields of the embeddable form: (name, label, input type, required).

@@ -375,6 +375,26 @@ class ScoringRule(models.Model):
         return self.name or f"{self.get_field_display()} {self.get_operator_display()} {self.value}: {self.points:+d}"
 
 
+class ScoringVersion(models.Model):
+    """One row whose number changes with every write to the scoring rules or the profile.
+
+    Database triggers (migration 0005) set it on any INSERT, UPDATE, DELETE or TRUNCATE of
+    either table, whatever wrote it: the ORM, a queryset update, the admin, raw SQL. On
+    PostgreSQL the number comes from a sequence, so it is never handed out twice, not even
+    after a rollback. Every process may keep the scoring configuration it loaded for as long
+    as this number stays the same (leads.scoring.ScoringConfig.current).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "scoring version"
+
+    def __str__(self):
+        return f"Scoring version {self.number}"
+
+
 class ImportJob(models.Model):
     """A CSV file of leads being imported by a Celery task, with its progress and bad rows."""
 

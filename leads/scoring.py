@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
 
-from leads.models import IdealCustomerProfile, Lead, ScoringRule
+from django.db.models import Subquery
+
+from leads.models import IdealCustomerProfile, Lead, ScoringRule, ScoringVersion
+
+# Not read yet: ScoringConfig.current reads the version itself.
+UNREAD = object()
+# (version, config) of the configuration this process loaded last.
+_cached = None
 
 
 @dataclass(frozen=True)
@@ -20,6 +27,28 @@ class ScoringConfig:
         """Return the active rules and the current profile."""
         return cls(rules=tuple(ScoringRule.objects.filter(active=True)), profile=IdealCustomerProfile.current())
 
+    @classmethod
+    def current(cls, version=UNREAD):
+        """Return the rules and profile in force, reloaded only when their version changed.
+
+        ``version`` is the number of ScoringVersion's row as the caller read it in a
+        statement of its own (``version_subquery()``); left out, it is read here, one indexed
+        read instead of the two queries of ``load()``. The cached config is shared by every
+        capture in the process: treat it as read-only.
+        """
+        global _cached
+        if version is UNREAD:
+            version = current_version()
+        cached = _cached
+        if version is not None and cached is not None and cached[0] == version:
+            return cached[1]
+        # Loaded after the version was read, so it is at least that new: a write that lands
+        # in between only makes the next call see a newer number and load once more.
+        config = cls.load()
+        if version is not None:
+            _cached = (version, config)
+        return config
+
     # Prepared once per config (cached_property writes past the frozen dataclass's guard).
     @cached_property
     def matchers(self):
@@ -28,6 +57,22 @@ class ScoringConfig:
     @cached_property
     def fit(self):
         return _fit_judge(self.profile)
+
+
+def version_subquery():
+    """Return the scoring version as an expression, to read it in the same statement as other rows."""
+    return Subquery(ScoringVersion.objects.filter(pk=1).values("number")[:1])
+
+
+def current_version():
+    """Return the scoring version in the database, or None when its row is missing (never cached)."""
+    return ScoringVersion.objects.filter(pk=1).values_list("number", flat=True).first()
+
+
+def forget_cached_config():
+    """Drop this process's cached configuration (tests)."""
+    global _cached
+    _cached = None
 
 
 def _field_value(lead, field):

@@ -9,14 +9,17 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db import IntegrityError, router, transaction
+from django.db.models import Subquery, signals
+from django.db.models.constants import OnConflict
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, Variant
 from leads import scoring
 from leads.channels import channel_from_utm
 from leads.models import Activity, Lead, LeadAlias, StatusChange, Touchpoint, can_transition
+from leads.prepared import PreparedQuery
 from leads.signals import contact_logged, lead_became_mql
 
 
@@ -58,21 +61,61 @@ def normalize_email(value):
     return email
 
 
+def _lead_by_email_query(email, lock):
+    own = Lead.objects.alias(email_lower=Lower("email")).filter(email_lower=email).order_by().values("pk")[:1]
+    # A merged duplicate's e-mail lives on as an alias of the lead that survived it.
+    aliased = (
+        LeadAlias.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email)
+        .order_by("lead_id")
+        .values("lead_id")[:1]
+    )
+    queryset = Lead.objects.filter(pk=Coalesce(Subquery(own), Subquery(aliased))).order_by()
+    return queryset.select_for_update() if lock else queryset
+
+
+_LEAD_BY_EMAIL = {
+    lock: PreparedQuery(lambda email, lock=lock: _lead_by_email_query(email, lock), "probe@lead-by-email.invalid")
+    for lock in (False, True)
+}
+
+
 def lead_by_email(email, *, lock=False):
-    """Return the lead with this e-mail or alias (case-insensitive, on the functional indexes) or None."""
+    """Return the lead with this e-mail or alias (case-insensitive, on the functional indexes) or None.
+
+    One statement: the lead whose own e-mail it is, else the lead a merged duplicate's e-mail
+    (an alias) points at. Each is a lookup on its unique index, and the lead is then read
+    (and locked) by its primary key.
+    """
     email = normalize_email(email)
-    queryset = Lead.objects.alias(email_lower=Lower("email")).filter(email_lower=email)
-    if lock:
-        queryset = queryset.select_for_update()
-    lead = queryset.first()
-    if lead is None:
-        # A merged duplicate's e-mail lives on as an alias of the lead that survived it.
-        aliased = LeadAlias.objects.alias(email_lower=Lower("email")).filter(email_lower=email).values("lead_id")
-        queryset = Lead.objects.filter(pk__in=aliased)
-        if lock:
-            queryset = queryset.select_for_update()
-        lead = queryset.first()
-    return lead
+    if lock and transaction.get_autocommit():
+        # As select_for_update() refuses, once the SQL is compiled as well.
+        raise transaction.TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    return _LEAD_BY_EMAIL[bool(lock)].first(email)
+
+
+def _insert_unless_taken(lead):
+    """INSERT the new lead unless its e-mail is taken (ON CONFLICT DO NOTHING); return whether it was.
+
+    Without a savepoint: a concurrent capture that inserted the e-mail first makes ours a
+    no-op (PostgreSQL waits for that transaction and skips the row if it commits) instead of
+    an IntegrityError that would abort the transaction. Otherwise what Model.save() does for
+    a new row: the same fields, the pre_save values (updated_at) and the save signals.
+    """
+    meta, using = Lead._meta, router.db_for_write(Lead, instance=lead)
+    signals.pre_save.send(sender=Lead, instance=lead, raw=False, using=using, update_fields=None)
+    fields = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+    returning = meta.db_returning_fields
+    rows = Lead._base_manager._insert(
+        [lead], fields=fields, returning_fields=returning, using=using, on_conflict=OnConflict.IGNORE
+    )
+    if not rows or rows[0] is None:
+        return False
+    for value, field in zip(rows[0], returning, strict=True):
+        setattr(lead, field.attname, value)
+    lead._state.adding, lead._state.db = False, using
+    signals.post_save.send(sender=Lead, instance=lead, created=True, update_fields=None, raw=False, using=using)
+    return True
 
 
 def _bump(lead, fields, now=None):
@@ -161,9 +204,21 @@ class CaptureResult:
     became_mql: bool = False
 
 
+_CAMPAIGN_BY_UTM = PreparedQuery(
+    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm).order_by("pk")[:1], "probe-utm-campaign"
+)
+_VARIANT_BY_UTM = PreparedQuery(
+    lambda campaign_id, utm: Variant.objects.filter(campaign_id=campaign_id, utm_content__iexact=utm).order_by("pk")[
+        :1
+    ],
+    -7_000_000_001,
+    "probe-utm-content",
+)
+
+
 def _resolve_campaign(utm_campaign, default_campaign):
     if utm_campaign:
-        campaign = Campaign.objects.filter(utm_campaign__iexact=utm_campaign.strip()).first()
+        campaign = _CAMPAIGN_BY_UTM.first(utm_campaign.strip())
         if campaign is not None:
             return campaign
     return default_campaign
@@ -232,35 +287,38 @@ def lead_capture(
     profile = _clean_profile(data)
     utm = {field: str(data.get(field) or "").strip()[:200] for field in UTM_FIELDS}
     now = occurred_at or timezone.now()
-    config = config or scoring.ScoringConfig.load()
+    config = config or scoring.ScoringConfig.current()
     touch_campaign = _resolve_campaign(utm["utm_campaign"], campaign or (form.campaign if form else None))
     variant = None
     if touch_campaign is not None and utm["utm_content"]:
-        variant = Variant.objects.filter(campaign=touch_campaign, utm_content__iexact=utm["utm_content"]).first()
+        variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
     channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
 
     with transaction.atomic():
         lead = lead_by_email(email, lock=True)
         created = False
         if lead is None:
-            try:
-                # A savepoint: if a concurrent capture inserted the e-mail first, the unique
-                # index refuses ours and we lock and extend theirs instead.
-                with transaction.atomic():
-                    lead = Lead.objects.create(
-                        email=email,
-                        source=channel,
-                        first_touch_campaign=touch_campaign,
-                        last_touch_campaign=touch_campaign,
-                        created_at=now,
-                        status_changed_at=now,
-                        **profile,
-                    )
-                created = True
-            except IntegrityError:
+            lead = Lead(
+                email=email,
+                source=channel,
+                first_touch_campaign=touch_campaign,
+                last_touch_campaign=touch_campaign,
+                created_at=now,
+                status_changed_at=now,
+                **profile,
+            )
+            # Scored before the insert, so a new lead is written once. Its version counts the
+            # scoring as a change, as when the score was a second write (and as imports count it).
+            unscored = (lead.score, lead.fit)
+            lead.score, lead.fit = scoring.evaluate(lead, config)
+            if (lead.score, lead.fit) != unscored:
+                lead.version += 1
+            created = _insert_unless_taken(lead)
+            if not created:
+                # A concurrent capture inserted the e-mail first: lock and extend its lead.
                 lead = lead_by_email(email, lock=True)
                 if lead is None:
-                    raise
+                    raise IntegrityError(f"The lead of {email} was inserted and removed by another transaction.")
         touchpoint = Touchpoint.objects.create(
             lead=lead,
             campaign=touch_campaign,

@@ -113,7 +113,7 @@ def test_redis_url_puts_the_broker_results_and_cache_on_redis(tmp_path):
     assert settings_of(code, VAR_DIR=str(tmp_path), REDIS_URL=url) == [
         url,
         url,
-        "django.core.cache.backends.redis.RedisCache",
+        "crm.cache.RedisCache",
     ]
     # Unset: kombu's filesystem broker under var/ and a cache in the process.
     code = (

@@ -1,0 +1,330 @@
+"""The capture endpoint's fast paths keep its behaviour: the cached scoring configuration
+follows every write (in any process), one statement finds a lead by e-mail or alias, a
+taken e-mail is no error, and the two rate limits share their cache round trips."""
+
+import json
+
+import psycopg2
+import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.tests.factories import CampaignFactory
+from leads import scoring
+from leads.api_capture import CaptureFormThrottle, CaptureIPThrottle, check_throttles_together
+from leads.models import IdealCustomerProfile, Lead, LeadAlias, ScoringRule, ScoringVersion, Touchpoint
+from leads.services import _insert_unless_taken, lead_by_email, lead_capture
+from leads.tests.factories import CaptureFormFactory, ScoringRuleFactory
+
+
+def url(form):
+    return f"/api/v1/capture/{form.key}/"
+
+
+def post(client, form, email, **extra):
+    body = json.dumps({"email": email, "company": "Acme", "utm_campaign": "spring"})
+    return client.post(url(form), body, content_type="application/json", **extra)
+
+
+@pytest.fixture(autouse=True)
+def profile(request):
+    """The profile exists, as in any database past its first capture (creating it is a write
+    that changes the scoring version once)."""
+    if "django_db" in request.keywords:
+        IdealCustomerProfile.current()
+
+
+@pytest.fixture
+def form():
+    return CaptureFormFactory(
+        campaign=CampaignFactory(utm_campaign="spring"), allowed_origins="https://www.example.com"
+    )
+
+
+def company_rule(points):
+    return ScoringRuleFactory(field="company", operator="present", value="", points=points)
+
+
+def sql_of(ctx):
+    """The statements run, without the savepoints of the test's own transaction around them."""
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+
+
+# --- The scoring configuration, cached per process behind a version -----------------
+
+
+@pytest.mark.django_db
+def test_every_kind_of_write_to_rules_or_profile_changes_the_version():
+    rule = ScoringRuleFactory(points=5)
+    seen = {scoring.current_version()}
+    writes = [
+        lambda: ScoringRule.objects.filter(pk=rule.pk).update(points=7),  # no signal, no save()
+        lambda: ScoringRule.objects.bulk_create([ScoringRule(field="country", operator="equals", points=1)]),
+        lambda: connection.cursor().execute("UPDATE leads_scoringrule SET points = 9"),
+        lambda: ScoringRule.objects.filter(pk=rule.pk).delete(),
+        lambda: IdealCustomerProfile.objects.update(mql_threshold=3),
+    ]
+    for write in writes:
+        write()
+        version = scoring.current_version()
+        assert version is not None and version not in seen
+        seen.add(version)
+
+
+@pytest.mark.django_db
+def test_the_next_capture_applies_a_rule_change(form, client):
+    rule = company_rule(20)
+    assert post(client, form, "a@example.com").status_code == 201
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "b@example.com").status_code == 201
+    # Cached: neither the rules nor the profile were read again.
+    assert not [sql for sql in sql_of(ctx) if "leads_scoringrule" in sql or "leads_idealcustomerprofile" in sql]
+    assert Lead.objects.get(email="b@example.com").score == 20
+
+    ScoringRule.objects.filter(pk=rule.pk).update(points=35)  # a queryset update sends no signal
+    assert post(client, form, "c@example.com").status_code == 201
+    assert Lead.objects.get(email="c@example.com").score == 35
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_is_not_taken_for_the_current_one(form, client):
+    company_rule(20)
+    assert post(client, form, "before@example.com").status_code == 201
+    try:
+        with transaction.atomic():
+            ScoringRule.objects.update(points=90)
+            assert post(client, form, "inside@example.com").status_code == 201
+            assert Lead.objects.get(email="inside@example.com").score == 90
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert post(client, form, "after@example.com").status_code == 201
+    assert Lead.objects.get(email="after@example.com").score == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_by_another_process_is_applied_on_the_next_capture(form, client, settings):
+    company_rule(20)
+    assert ScoringVersion.objects.filter(pk=1).exists()  # the rule's insert made the row
+    assert post(client, form, "first@example.com").status_code == 201
+    assert Lead.objects.get(email="first@example.com").score == 20
+
+    db = settings.DATABASES["default"]
+    other = psycopg2.connect(
+        dbname=connection.settings_dict["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+        host=db["HOST"],
+        port=db["PORT"] or 5432,
+    )
+    try:
+        with other, other.cursor() as cursor:  # another process: raw SQL, committed
+            cursor.execute("UPDATE leads_scoringrule SET points = 45")
+            cursor.execute("UPDATE leads_idealcustomerprofile SET mql_threshold = 40")
+    finally:
+        other.close()
+
+    assert post(client, form, "second@example.com").status_code == 201
+    lead = Lead.objects.get(email="second@example.com")
+    assert lead.score == 45
+    assert lead.status == Lead.Status.MQL  # the new threshold applied too
+
+
+@pytest.mark.django_db
+def test_without_the_version_row_nothing_is_cached(form, client):
+    company_rule(20)
+    ScoringVersion.objects.all().delete()
+    post(client, form, "one@example.com")
+    with CaptureQueriesContext(connection) as ctx:
+        post(client, form, "two@example.com")
+    assert [sql for sql in sql_of(ctx) if "leads_scoringrule" in sql]
+    assert Lead.objects.get(email="two@example.com").score == 20
+
+
+@pytest.mark.django_db
+def test_load_still_reads_the_database_every_time():
+    ScoringRuleFactory(points=20)
+    with CaptureQueriesContext(connection) as ctx:
+        scoring.ScoringConfig.load()
+        scoring.ScoringConfig.load()
+    assert len([sql for sql in sql_of(ctx) if "leads_scoringrule" in sql]) == 2
+
+
+# --- One statement for the lead of an e-mail ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_one_statement_finds_the_lead_by_email_or_by_alias():
+    survivor = Lead.objects.create(email="jane@example.com")
+    other = Lead.objects.create(email="old@example.com")
+    LeadAlias.objects.create(email="jane.old@example.com", lead=survivor)
+    LeadAlias.objects.create(email="Older@Example.com", lead=other)
+    with CaptureQueriesContext(connection) as ctx:
+        assert lead_by_email("JANE@example.com") == survivor
+        assert lead_by_email("Jane.Old@Example.COM") == survivor
+        assert lead_by_email("nobody@example.com") is None
+    assert len(ctx.captured_queries) == 3
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        assert lead_by_email("jane.old@example.com", lock=True) == survivor
+    assert len(ctx.captured_queries) == 1 and "FOR UPDATE" in ctx.captured_queries[0]["sql"]
+
+
+@pytest.mark.django_db
+def test_a_leads_own_email_wins_over_another_leads_alias():
+    own = Lead.objects.create(email="shared@example.com")
+    other = Lead.objects.create(email="other@example.com")
+    LeadAlias.objects.create(email="SHARED@example.com", lead=other)
+    assert lead_by_email("shared@example.com") == own
+
+
+@pytest.mark.django_db
+def test_a_capture_of_an_alias_extends_the_survivor(form, client):
+    survivor = Lead.objects.create(email="jane@example.com")
+    LeadAlias.objects.create(email="jane.old@example.com", lead=survivor)
+    response = post(client, form, "Jane.Old@example.com")
+    assert response.status_code == 200
+    assert response.json() == {"lead_id": survivor.pk, "created": False}
+    assert Lead.objects.count() == 1
+
+
+# --- A taken e-mail without a savepoint ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_inserting_a_taken_email_is_skipped_and_the_transaction_goes_on():
+    first = Lead.objects.create(email="taken@example.com")
+    with transaction.atomic():
+        assert _insert_unless_taken(Lead(email="TAKEN@example.com")) is False
+        # Not aborted: the transaction still runs statements.
+        assert Lead.objects.filter(pk=first.pk).exists()
+        fresh = Lead(email="fresh@example.com")
+        assert _insert_unless_taken(fresh) is True
+    assert fresh.pk is not None and Lead.objects.get(pk=fresh.pk).email == "fresh@example.com"
+
+
+@pytest.mark.django_db
+def test_a_new_lead_is_written_once_with_its_score(form, client):
+    company_rule(20)
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "once@example.com").status_code == 201
+    writes = [sql for sql in sql_of(ctx) if sql.startswith(("INSERT", "UPDATE"))]
+    assert [sql.split(" (")[0] for sql in writes] == ['INSERT INTO "leads_lead"', 'INSERT INTO "leads_touchpoint"']
+    assert Lead.objects.get(email="once@example.com").score == 20
+
+
+@pytest.mark.django_db
+def test_a_capture_runs_a_bounded_number_of_statements(form, client):
+    post(client, form, "warm@example.com")
+    # The form (with the scoring version), the utm campaign, the locked lookup, the inserts
+    # of the lead and the touchpoint: five, and one fewer for a known e-mail.
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "new@example.com").status_code == 201
+    assert len(sql_of(ctx)) <= 5, sql_of(ctx)
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "new@example.com").status_code == 200
+    assert len(sql_of(ctx)) <= 4, sql_of(ctx)
+
+
+@pytest.mark.django_db
+def test_a_cors_request_reads_its_form_once(form, client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = post(client, form, "cors@example.com", HTTP_ORIGIN="https://www.example.com")
+    assert response.status_code == 201
+    assert response["Access-Control-Allow-Origin"] == "https://www.example.com"
+    assert len([sql for sql in sql_of(ctx) if 'FROM "leads_captureform"' in sql]) == 1
+
+
+@pytest.mark.django_db
+def test_capture_by_the_service_uses_the_cached_config_too():
+    ScoringRuleFactory(points=20)
+    lead_capture(data={"email": "s1@example.com", "industry": "software"})
+    with CaptureQueriesContext(connection) as ctx:
+        result = lead_capture(data={"email": "s2@example.com", "industry": "software"})
+    assert result.lead.score == 20
+    assert not [sql for sql in sql_of(ctx) if "leads_scoringrule" in sql]
+    assert Touchpoint.objects.filter(lead=result.lead).count() == 1
+
+
+# --- Two rate limits, one cache read and one write -----------------------------------------
+
+
+def rates(*, ip="1000/minute", form="1000/minute"):
+    from django.conf import settings
+
+    rest = {**settings.REST_FRAMEWORK}
+    rest["DEFAULT_THROTTLE_RATES"] = {**rest["DEFAULT_THROTTLE_RATES"], "capture_ip": ip, "capture_form": form}
+    return override_settings(REST_FRAMEWORK=rest)
+
+
+class CountingCache:
+    """The default cache, counting its round trips."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __getattr__(self, name):
+        attr = getattr(self.inner, name)
+        if callable(attr):
+
+            def counted(*args, **kwargs):
+                self.calls.append(name)
+                return attr(*args, **kwargs)
+
+            return counted
+        return attr
+
+
+@pytest.mark.django_db
+def test_both_rate_limits_take_one_read_and_one_write(form, client, monkeypatch):
+    cache.clear()
+    counting = CountingCache(cache)
+    monkeypatch.setattr(CaptureIPThrottle, "cache", counting)
+    monkeypatch.setattr(CaptureFormThrottle, "cache", counting)
+    with rates():
+        assert post(client, form, "rt@example.com").status_code == 201
+    assert counting.calls == ["get_many", "set_many"]
+
+
+@pytest.mark.django_db
+def test_the_limits_answer_429_at_their_rate_and_count_as_drf_does(form, client):
+    cache.clear()
+    with rates(ip="1/minute", form="2/minute"):
+        assert post(client, form, "l1@example.com", REMOTE_ADDR="10.1.0.1").status_code == 201
+        # Refused by the IP limit, yet counted by the form's (DRF checks and counts every throttle).
+        refused = post(client, form, "l2@example.com", REMOTE_ADDR="10.1.0.1")
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert post(client, form, "l3@example.com", REMOTE_ADDR="10.1.0.2").status_code == 429
+    assert not Lead.objects.filter(email__in=["l2@example.com", "l3@example.com"]).exists()
+
+
+@pytest.mark.django_db
+def test_throttling_together_decides_as_drf_one_by_one(rf, form):
+    """The same requests through DRF's per-throttle allow_request and through the shared
+    round trips give the same answers."""
+
+    class View:
+        capture_form = form
+
+    def run(together):
+        cache.clear()
+        answers = []
+        for n in range(6):
+            request = rf.post("/", REMOTE_ADDR=f"10.2.0.{n % 2}")
+            throttles = [CaptureIPThrottle(), CaptureFormThrottle()]
+            if together:
+                answers.append(len(check_throttles_together(throttles, request, View())))
+            else:
+                answers.append(sum(not t.allow_request(request, View()) for t in throttles))
+        return answers
+
+    with rates(ip="2/minute", form="3/minute"):
+        assert run(together=True) == run(together=False) == [0, 0, 0, 1, 2, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_lookup_outside_a_transaction_is_refused_as_select_for_update_is():
+    with pytest.raises(transaction.TransactionManagementError):
+        lead_by_email("x@example.com", lock=True)

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
 from leads import scoring
-from leads.bulk_sql import insert_rows, update_rows
+from leads.bulk_sql import insert_rows, reserve_ids, update_rows
 from leads.channels import channel_from_utm
 from leads.models import Lead, LeadAlias, StatusChange, Touchpoint, can_transition
 from leads.services import UTM_FIELDS, _apply_touch, _clean_profile, normalize_email
@@ -347,6 +347,25 @@ def _insert_new_leads(plans):
     """Insert the plans' new leads (setting their ids); return the plans whose e-mail a
     concurrent capture inserted first."""
     plans = sorted(plans, key=lambda plan: plan.lead.email)
+    if connection.vendor == "postgresql":
+        # The e-mails were not found under lock, so a conflict needs a capture inserting one of
+        # them since: the common case goes by plain COPY with ids taken from the sequence first
+        # (no staging table, no ON CONFLICT), in a savepoint; a unique violation (the COPY
+        # waits for the other transaction, as ON CONFLICT does) rolls it back to the path below.
+        ids = reserve_ids(Lead, len(plans))
+        try:
+            with transaction.atomic():
+                insert_rows(
+                    Lead,
+                    ("id", *_LEAD_COLUMNS),
+                    [(pk, *_lead_row(plan.lead)) for pk, plan in zip(ids, plans, strict=True)],
+                )
+        except IntegrityError:
+            pass
+        else:
+            for pk, plan in zip(ids, plans, strict=True):
+                plan.lead.id = pk
+            return []
     inserted = insert_rows(
         Lead,
         _LEAD_COLUMNS,

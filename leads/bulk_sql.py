@@ -22,10 +22,11 @@ _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
 def _columns(model, names):
-    """Return the model's fields named by attname, then its other concrete fields with their defaults."""
-    fields = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
+    """Return the model's fields named by attname (the primary key only when named), then its other
+    concrete fields with their defaults."""
+    fields = {f.attname: f for f in model._meta.concrete_fields}
     named = [fields[name] for name in names]
-    rest = [f for attname, f in fields.items() if attname not in names]
+    rest = [f for attname, f in fields.items() if attname not in names and not f.primary_key]
     return named + rest, tuple(f.get_default() for f in rest)
 
 
@@ -172,6 +173,20 @@ def insert_rows(model, names, rows, *, skip_conflicts=False, returning=()):
             if returning:
                 inserted += cursor.fetchall()
         return inserted
+
+
+def reserve_ids(model, count):
+    """Return ``count`` new primary keys of the model's table from its sequence (PostgreSQL), in order,
+    so that rows inserted with them can go by plain COPY and still be known by id."""
+    if count <= 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq) AS s, "
+            "generate_series(1, %s) ORDER BY 1",
+            [connection.ops.quote_name(model._meta.db_table), model._meta.pk.column, count],
+        )
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def update_rows(model, objs, names):

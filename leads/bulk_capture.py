@@ -20,7 +20,7 @@ from campaigns.models import Campaign, Variant
 from leads import scoring
 from leads.bulk_sql import insert_rows, reserve_ids, update_rows
 from leads.channels import channel_from_utm
-from leads.models import Lead, LeadAlias, StatusChange, Touchpoint, can_transition
+from leads.models import Lead, LeadAlias, ScoringRule, StatusChange, Touchpoint, can_transition
 from leads.services import UTM_FIELDS, _apply_touch, _clean_profile, normalize_email
 from leads.signals import leads_became_mql
 
@@ -307,13 +307,59 @@ def _new_lead(row, now):
     )
 
 
+_FIT_FIELDS = ("industry", "company_size", "country", "title")
+_MEMO_LIMIT = 20_000  # distinct profiles remembered per config (then it starts again: memory stays flat)
+
+
+class _Scorer:
+    """scoring.evaluate, memoised on the lead's values that the rules and the profile read.
+
+    evaluate is a pure function of those values, and an import's leads share few distinct
+    combinations of them, so most rows are a dictionary lookup instead of every rule's test.
+    """
+
+    def __init__(self, config):
+        fields = {rule.field for rule in config.rules} | set(_FIT_FIELDS)
+        self.by_domain = ScoringRule.Field.EMAIL_DOMAIN in fields
+        fields.discard(ScoringRule.Field.EMAIL_DOMAIN)
+        self.values = operator.attrgetter(*sorted(fields))
+        self.memo = {}
+
+    def __call__(self, lead, config):
+        key = self.values(lead)
+        if self.by_domain:
+            key = (key, lead.email.rpartition("@")[2].lower())
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        if len(self.memo) >= _MEMO_LIMIT:
+            self.memo = {}
+        result = self.memo[key] = scoring.evaluate(lead, config)
+        return result
+
+
+def _scorer(config):
+    # Kept with the config (as its cached properties are), so a run's reader and writer share it.
+    scorer = config.__dict__.get("_batch_scorer")
+    if scorer is None:
+        scorer = config.__dict__["_batch_scorer"] = _Scorer(config)
+    return scorer
+
+
 def _replay(plan, *, config, now):
     """Apply the plan's rows in order to its lead, as one lead_capture call per row would."""
     lead = plan.lead
     threshold = config.profile.mql_threshold
+    evaluate = _scorer(config)
     for index, row in enumerate(plan.rows):
         fields = _apply_touch(
-            lead, profile=row.profile, campaign_id=row.campaign_id, config=config, known=plan.known or index > 0
+            lead,
+            profile=row.profile,
+            campaign_id=row.campaign_id,
+            config=config,
+            known=plan.known or index > 0,
+            evaluate=evaluate,
         )
         if fields:
             lead.version += 1

@@ -250,12 +250,13 @@ def _clean_profile(data):
     return values
 
 
-def _apply_touch(lead, *, profile, campaign_id, config, known):
+def _apply_touch(lead, *, profile, campaign_id, config, known, evaluate=scoring.evaluate):
     """Apply one touch to the lead in memory as a capture does; return the fields it changed.
 
     A known lead gets its blank profile fields filled and its last touch moved to the
     touch's campaign (a new one was made from this touch); every lead is scored again.
-    Shared with the batch capture of imports, so both change a lead the same way.
+    Shared with the batch capture of imports, so both change a lead the same way (the batch
+    passes a memoised ``evaluate``: the same result, computed once per distinct profile).
     """
     fields = []
     if known:
@@ -266,7 +267,7 @@ def _apply_touch(lead, *, profile, campaign_id, config, known):
         if campaign_id is not None and campaign_id != lead.last_touch_campaign_id:
             lead.last_touch_campaign_id = campaign_id
             fields.append("last_touch_campaign")
-    score, fit = scoring.evaluate(lead, config)
+    score, fit = evaluate(lead, config)
     if (score, fit) != (lead.score, lead.fit):
         lead.score, lead.fit = score, fit
         fields += ["score", "fit"]

@@ -83,7 +83,8 @@ class Lead(models.Model):
             # A plain b-tree: equality and IN only (db_index on a CharField adds a LIKE index too).
             models.Index(fields=["source"], name="lead_source"),
             models.Index(fields=["status", "-created_at"], name="lead_status_created"),
-            models.Index(fields=["owner", "status"], name="lead_owner_status"),
+            # Looked up by an owner (never by a missing one), so unowned leads (every new one) stay out.
+            models.Index(fields=["owner", "status"], name="lead_owner_status", condition=Q(owner__isnull=False)),
             models.Index(fields=["first_touch_campaign", "created_at"], name="lead_ftc_created"),
             # The lead list's other sort orders page by keyset (value, id): these keep a page
             # an index range scan at a million rows instead of a sort of the whole table.
@@ -219,8 +220,14 @@ class Touchpoint(models.Model):
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
     )
-    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
-    form = models.ForeignKey(CaptureForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints")
+    # variant, form and recorded_by are blank on most touches (every import's): their indexes
+    # (for lookups and SET_NULL on delete, always by a value) leave the blank ones out.
+    variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
+    )
+    form = models.ForeignKey(
+        CaptureForm, null=True, blank=True, on_delete=models.SET_NULL, related_name="touchpoints", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FORM)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.DIRECT)
     utm_source = models.CharField(max_length=200, blank=True)
@@ -230,7 +237,9 @@ class Touchpoint(models.Model):
     utm_term = models.CharField(max_length=200, blank=True)
     page_url = models.CharField(max_length=2000, blank=True)
     note = models.CharField(max_length=500, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
+    )
     occurred_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -238,6 +247,9 @@ class Touchpoint(models.Model):
         indexes = [
             models.Index(fields=["lead", "occurred_at"], name="touch_lead_time"),
             models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time"),
+            models.Index(fields=["variant"], name="touch_variant", condition=Q(variant__isnull=False)),
+            models.Index(fields=["form"], name="touch_form", condition=Q(form__isnull=False)),
+            models.Index(fields=["recorded_by"], name="touch_recorded_by", condition=Q(recorded_by__isnull=False)),
         ]
 
     def __str__(self):

@@ -1,10 +1,10 @@
 """Triggers that note every change to rows a stored week rollup may have read (PostgreSQL only).
 
-Each trigger runs once per statement over its transition tables and appends to
-crm_rollupchange one row per hour of the changed rows' times, with their count. Times less
-than an hour old are skipped: crm.rollups stores a week only hours after it ended, so no
-stored week can hold them, and the hot paths (capture, import, answering a fresh hand-off)
-write nothing extra. On other databases the weekly numbers are always computed live.
+Row triggers whose WHEN clause looks at the row's own time first: a row less than an hour old
+(what every capture, import and fresh hand-off writes) fires no function at all, as
+crm.rollups stores a week only hours after it ended, so no stored week can hold such a row.
+For an older row the function appends to crm_rollupchange the hour of each time it touches.
+On other databases nothing is stored and the weekly numbers are always computed live.
 """
 
 from django.db import migrations
@@ -17,116 +17,110 @@ RECENT = "now() - interval '1 hour'"
 # - status changes: changed_at; hand-offs: created_at;
 # - touchpoints: the attribution of leads won in the week (touches up to the win);
 # - campaigns: slug and name are shown, so renaming or deleting one notes a change of every week.
-LEAD_FIGURES = "(o.created_at, o.source, o.deal_value, o.lost_reason, o.first_touch_campaign_id)"
+LEAD_FIGURES = "(%s.created_at, %s.source, %s.deal_value, %s.lost_reason, %s.first_touch_campaign_id)"
+
+NOTE = f"""
+CREATE OR REPLACE FUNCTION crm_rollup_note(at timestamptz) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO crm_rollupchange (hour, n) SELECT date_trunc('hour', at), 1 WHERE at < {RECENT}
+$$
+"""
 
 
 def _own_time(column):
     """The body for a table whose rows a week reads by their own time column."""
-    notes = {
-        rows: f"""
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', {column}), count(*) FROM {rows}
-        WHERE {column} < {RECENT} GROUP BY 1;"""
-        for rows in ("new_rows", "old_rows")
-    }
     return f"""
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN{notes["new_rows"]}
-    END IF;
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN{notes["old_rows"]}
-    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM crm_rollup_note(NEW.{column}); END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN PERFORM crm_rollup_note(OLD.{column}); END IF;
     """
 
 
 FUNCTIONS = {
-    "leads_lead": f"""
-    IF TG_OP = 'INSERT' THEN
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', created_at), count(*) FROM new_rows
-        WHERE created_at < {RECENT} GROUP BY 1;
-    ELSIF TG_OP = 'DELETE' THEN
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', created_at), count(*) FROM old_rows
-        WHERE created_at < {RECENT} GROUP BY 1;
-    ELSE
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', t), count(*) FROM (
-            WITH changed AS (
-                SELECT o.id, o.created_at AS old_at, n.created_at AS new_at
-                FROM old_rows o JOIN new_rows n ON n.id = o.id
-                WHERE {LEAD_FIGURES} IS DISTINCT FROM
-                      {LEAD_FIGURES.replace("o.", "n.")}
-            )
-            SELECT old_at FROM changed
-            UNION ALL SELECT new_at FROM changed
-            UNION ALL SELECT s.changed_at FROM changed c JOIN leads_statuschange s ON s.lead_id = c.id
-        ) x(t)
-        WHERE t < {RECENT} GROUP BY 1;
+    "leads_lead": """
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN PERFORM crm_rollup_note(NEW.created_at); END IF;
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN PERFORM crm_rollup_note(OLD.created_at); END IF;
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM crm_rollup_note(s.changed_at) FROM leads_statuschange s WHERE s.lead_id = NEW.id;
     END IF;
     """,
     "leads_statuschange": _own_time("changed_at"),
     "handoffs_handoff": _own_time("created_at"),
-    # A touch counts for a won lead's attribution when it is no later than the win (so a fresh touch,
-    # as every capture and import writes, can't count for a stored week: no lookup is made for it).
-    "leads_touchpoint": f"""
+    # A touch counts for a won lead's attribution when it is no later than the win.
+    "leads_touchpoint": """
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', s.changed_at), count(*) FROM new_rows t
-        JOIN leads_statuschange s ON s.lead_id = t.lead_id AND s.to_status = 'won' AND t.occurred_at <= s.changed_at
-        WHERE t.occurred_at < {RECENT} AND s.changed_at < {RECENT} GROUP BY 1;
+        PERFORM crm_rollup_note(s.changed_at) FROM leads_statuschange s
+        WHERE s.lead_id = NEW.lead_id AND s.to_status = 'won' AND s.changed_at >= NEW.occurred_at;
     END IF;
     IF TG_OP IN ('DELETE', 'UPDATE') THEN
-        INSERT INTO crm_rollupchange (hour, n)
-        SELECT date_trunc('hour', s.changed_at), count(*) FROM old_rows t
-        JOIN leads_statuschange s ON s.lead_id = t.lead_id AND s.to_status = 'won' AND t.occurred_at <= s.changed_at
-        WHERE t.occurred_at < {RECENT} AND s.changed_at < {RECENT} GROUP BY 1;
+        PERFORM crm_rollup_note(s.changed_at) FROM leads_statuschange s
+        WHERE s.lead_id = OLD.lead_id AND s.to_status = 'won' AND s.changed_at >= OLD.occurred_at;
     END IF;
     """,
     # '-infinity' is inside every stored week's range (crm.rollups).
     "campaigns_campaign": """
-    IF TG_OP = 'DELETE' THEN
-        INSERT INTO crm_rollupchange (hour, n) VALUES ('-infinity', 1);
-    ELSIF EXISTS (
-        SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE (o.slug, o.name) IS DISTINCT FROM (n.slug, n.name)
-    ) THEN
-        INSERT INTO crm_rollupchange (hour, n) VALUES ('-infinity', 1);
-    END IF;
+    INSERT INTO crm_rollupchange (hour, n) VALUES ('-infinity', 1);
     """,
 }
 
 
-def _events(table):
-    if table == "campaigns_campaign":
-        return (("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"), ("DELETE", "OLD TABLE AS old_rows"))
-    return (
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-    )
+def _old_or_new(column):
+    return f"(OLD.{column} < {RECENT} OR NEW.{column} < {RECENT})"
+
+
+# When each trigger fires: an old enough row, and for updates only a change of what a week reads.
+WHEN = {
+    "leads_lead": {
+        "INSERT": f"NEW.created_at < {RECENT}",
+        # A status entry of the lead may be old even when the lead is new: any change of these columns.
+        "UPDATE": f"{LEAD_FIGURES % (('OLD',) * 5)} IS DISTINCT FROM {LEAD_FIGURES % (('NEW',) * 5)}",
+        "DELETE": f"OLD.created_at < {RECENT}",
+    },
+    "leads_statuschange": {
+        "INSERT": f"NEW.changed_at < {RECENT}",
+        "UPDATE": f"OLD.* IS DISTINCT FROM NEW.* AND {_old_or_new('changed_at')}",
+        "DELETE": f"OLD.changed_at < {RECENT}",
+    },
+    "handoffs_handoff": {
+        "INSERT": f"NEW.created_at < {RECENT}",
+        "UPDATE": f"OLD.* IS DISTINCT FROM NEW.* AND {_old_or_new('created_at')}",
+        "DELETE": f"OLD.created_at < {RECENT}",
+    },
+    # A touch can count only for a win at or after it: a fresh touch counts for no stored week.
+    "leads_touchpoint": {
+        "INSERT": f"NEW.occurred_at < {RECENT}",
+        "UPDATE": f"OLD.* IS DISTINCT FROM NEW.* AND {_old_or_new('occurred_at')}",
+        "DELETE": f"OLD.occurred_at < {RECENT}",
+    },
+    "campaigns_campaign": {
+        "UPDATE": "(OLD.slug, OLD.name) IS DISTINCT FROM (NEW.slug, NEW.name)",
+        "DELETE": "true",
+    },
+}
 
 
 def create_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute(NOTE)
     for table, body in FUNCTIONS.items():
         schema_editor.execute(
             f"CREATE OR REPLACE FUNCTION crm_rollup_note_{table}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             f"BEGIN\n{body}\n    RETURN NULL;\nEND\n$$"
         )
-        # One trigger per event: a DELETE has no new_rows, and each branch reads only its own tables.
-        for event, referencing in _events(table):
+        for event, condition in WHEN[table].items():
             schema_editor.execute(
-                f"CREATE TRIGGER crm_rollup_{event.lower()} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION crm_rollup_note_{table}()"
+                f"CREATE TRIGGER crm_rollup_{event.lower()} AFTER {event} ON {table} FOR EACH ROW "
+                f"WHEN ({condition}) EXECUTE FUNCTION crm_rollup_note_{table}()"
             )
 
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for table in FUNCTIONS:
-        for event, _ in _events(table):
+    for table, events in WHEN.items():
+        for event in events:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS crm_rollup_{event.lower()} ON {table}")
         schema_editor.execute(f"DROP FUNCTION IF EXISTS crm_rollup_note_{table}()")
+    schema_editor.execute("DROP FUNCTION IF EXISTS crm_rollup_note(timestamptz)")
 
 
 class Migration(migrations.Migration):

@@ -60,6 +60,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from campaigns.models import Channel, Spend
+from crm import rollups
 from crm.models import QuarterlyGoal
 from crm.roles import SALES
 from crm.weeks import Quarter, Week
@@ -420,8 +421,6 @@ class WeekFigures:
 
 def weekly_metrics(week=None, *, now=None):
     """Return every weekly number of the week (default: the last complete one) as a WeeklyMetrics."""
-    from crm import rollups  # crm.rollups builds on this module's result types
-
     now = now or timezone.now()
     week = week or Week.last_complete(now)
     weeks = [week.shift(offset) for offset in range(-TREND_WEEKS, 1)]  # oldest first; W is last

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm import digests, rollups
+from crm.metrics import weekly_metrics
 from crm.weeks import Week
 
 
@@ -49,8 +50,6 @@ def compact_rollup_changes():
 @shared_task(name="crm.tasks.store_last_week")
 def store_last_week():
     """Compute the week just ended once, so the digests and Monday's dashboards read it stored (crm.rollups)."""
-    from crm.metrics import weekly_metrics
-
     week = Week.last_complete()
     weekly_metrics(week)
     return {"week": week.label, "stored": rollups.enabled()}

@@ -12,18 +12,44 @@ import time
 import django
 
 
+def _backend_cpu_seconds(pid):
+    """CPU seconds of a PostgreSQL backend on this machine (user + system), or None if not readable."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None  # another host, or no /proc
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(path):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
     from django.core.files import File
+    from django.db import connection
 
     from leads.importing import import_job_create, import_job_run
 
     with open(path, "rb") as handle:
         job = import_job_create(file=File(handle), actor=None, name=os.path.basename(path), run_in_background=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    backend_before = _backend_cpu_seconds(backend)
+    cpu_before = time.process_time()
     started = time.perf_counter()
     job = import_job_run(job=job)
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    backend_after = _backend_cpu_seconds(backend)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        same_backend = cursor.fetchone()[0] == backend
+    rows = job.processed_rows or 1
+    # Where the time went, per row: this process's CPU (reader and writer threads) and its
+    # PostgreSQL backend's. On a busy machine the rate falls while these stay put.
+    readable = same_backend and None not in (backend_before, backend_after)
+    backend_cpu = backend_after - backend_before if readable else None
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         json.dumps(
@@ -36,6 +62,8 @@ def main(path):
                 "updated": job.updated_leads,
                 "errors": job.error_rows,
                 "peak_rss_mb": round(peak_kb / 1024, 1),
+                "python_cpu_us_per_row": round(cpu / rows * 1e6, 1),
+                "postgres_cpu_us_per_row": round(backend_cpu / rows * 1e6, 1) if backend_cpu is not None else None,
             }
         )
     )

@@ -194,6 +194,8 @@ def import_figures(*, rows, memory_rows=None, workdir=None):
         "created": result["created"],
         "updated": result["updated"],
         "errors": result["errors"],
+        "python_cpu_us_per_row": result["python_cpu_us_per_row"],
+        "postgres_cpu_us_per_row": result["postgres_cpu_us_per_row"],
         "vs_floor": round(ours.value / floor.value, 3) if floor.value else None,
         # The "≥ 20× django-import-export with use_bulk=True": the library as configured
         # there (stock loader), and its tuned fast path, with the floor's own ratio to that path
@@ -214,6 +216,11 @@ def import_figures(*, rows, memory_rows=None, workdir=None):
             figure = Figure(
                 name=f"CSV import, {memory_rows:,} rows (flat memory)", unit="rows/s", value=big["rows_per_s"]
             )
-            figure.extra = {"peak_rss_mb": big["peak_rss_mb"], "seconds": big["seconds"]}
+            figure.extra = {
+                "peak_rss_mb": big["peak_rss_mb"],
+                "seconds": big["seconds"],
+                "python_cpu_us_per_row": big["python_cpu_us_per_row"],
+                "postgres_cpu_us_per_row": big["postgres_cpu_us_per_row"],
+            }
             figures.append(figure)
     return figures

@@ -38,6 +38,8 @@ def run(args):
         "data_set": main.label(),
         "figures": [],
     }
+    # A busy machine slows every figure (the floors and peers too): the load says whether it was.
+    load_at_start = os.getloadavg()[0]
     main_db = harness.prepare(main, reseed=args.reseed, out=say)
     if args.seed_only:
         for shape in growth_shapes(args):
@@ -84,6 +86,7 @@ def run(args):
             figures.append(figure)
         harness.use_database(main_db)
     results["figures"] = [f.as_dict() for f in figures]
+    results["load_average"] = f"{load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (1 min)"
     results["targets"] = check_targets(results["figures"], leads=args.leads)
     say("")
     say(table(results))
@@ -192,7 +195,8 @@ def _cell(value, digits=1):
 def table(results):
     """Return the figures and the targets as Markdown tables."""
     lines = [
-        f"Data set: {results['data_set']} · {results['machine']} · {results.get('postgres', '')}",
+        f"Data set: {results['data_set']} · {results['machine']} · {results.get('postgres', '')}"
+        + (f" · load average {results['load_average']}" if results.get("load_average") else ""),
         "",
         "| figure | median | p95 | unit | queries | vs | notes |",
         "|---|---:|---:|---|---:|---:|---|",

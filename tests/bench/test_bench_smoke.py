@@ -87,10 +87,15 @@ def test_the_quick_bench_runs_and_prints_every_figure(tmp_path):
         assert expected in proc.stdout  # printed in the table, not only written
     imported = next(f for f in results["figures"] if f["name"].startswith("CSV import, 400"))
     assert imported["created"] + imported["updated"] == 400
+    # Where the import's time went, read from this process and its PostgreSQL backend (local here).
+    assert imported["python_cpu_us_per_row"] > 0
+    assert imported["postgres_cpu_us_per_row"] > 0
     captured = next(f for f in results["figures"] if f["name"] == "capture endpoint under gunicorn")
     assert captured["errors_other_than_429"] == 0
     assert captured["every_accepted_lead_stored"] is True
-    assert "| target |" in (tmp_path / "RESULTS.md").read_text()
+    written = (tmp_path / "RESULTS.md").read_text()
+    assert "| target |" in written
+    assert "load average" in written  # whether the machine was busy while it measured
 
 
 def test_the_bench_refuses_sqlite_with_a_clear_message(tmp_path):

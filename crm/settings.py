@@ -141,8 +141,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # The weekly report's grouped queries cross PostgreSQL's JIT cost threshold at a few hundred
     # thousand rows; compiling them cost more than it saved (bench/RESULTS.md), so JIT is off.
+    # random_page_cost 4 (the default) prices a random read as on a spinning disk: with it the
+    # planner read every lead (a sequential scan of the table) to join the report's 18,000
+    # status changes, so the report's time grew with the history; 1.1, the usual setting for
+    # SSDs and cached data, looks the leads up by key (bench/NOTES.md, growth).
     _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"]["options"] = (_db["OPTIONS"].get("options", "") + " -c jit=off").strip()
+    _db["OPTIONS"]["options"] = (_db["OPTIONS"].get("options", "") + " -c jit=off -c random_page_cost=1.1").strip()
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -167,3 +167,14 @@ def test_a_missing_service_skips_with_its_reason_unless_ci_requires_it(settings)
     settings.REQUIRE_SERVICES = True
     with pytest.raises(pytest.fail.Exception, match="needs Redis.*REQUIRE_SERVICES=1, so this is a failure"):
         service_missing("needs Redis: set REDIS_URL")
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_plan_for_cached_data_without_jit(db):
+    """The weekly report relies on both: JIT compiling cost more than it saved, and with the default
+    random_page_cost of 4 the planner read every lead to join one week's status changes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('random_page_cost')")
+        assert cursor.fetchone() == ("off", "1.1")

@@ -22,6 +22,20 @@ def _backend_cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _peak_rss_kb():
+    """This process's peak resident memory. VmHWM belongs to the process's own memory map, made at
+    exec; getrusage's ru_maxrss keeps the parent's high-water mark across fork and exec on Linux,
+    so a worker started by a large bench process reported the bench's memory, not its own."""
+    try:
+        with open("/proc/self/status") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def main(path):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     django.setup()
@@ -50,7 +64,7 @@ def main(path):
     # PostgreSQL backend's. On a busy machine the rate falls while these stay put.
     readable = same_backend and None not in (backend_before, backend_after)
     backend_cpu = backend_after - backend_before if readable else None
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _peak_rss_kb()
     print(
         json.dumps(
             {

@@ -73,10 +73,39 @@ def drop_database(name):
 
 
 def create_database(name, template=None):
-    """Create ``name`` empty, or as a copy of ``template`` (for runs that write: imports, captures)."""
+    """Create ``name`` empty, or as a copy of ``template`` (for runs that write: imports, captures).
+
+    A copy is made file by file (PostgreSQL 15's default, WAL_LOG, writes the whole template to the
+    write-ahead log: gigabytes for a million leads, and the checkpoints they force ran on into the
+    figures measured next)."""
     connections["default"].close()
     drop_database(name)
-    _admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    sql = f'CREATE DATABASE "{name}"'
+    if template:
+        sql += f' TEMPLATE "{template}"'
+        if _server_version() >= 150000:
+            sql += " STRATEGY FILE_COPY"
+    _admin(sql)
+
+
+def _server_version():
+    conn = _admin_connection()
+    try:
+        return conn.server_version
+    finally:
+        conn.close()
+
+
+def settle(out=print):
+    """Write the server's dirty pages out now (CHECKPOINT), not while the next figures are timed.
+
+    Seeding a million leads leaves gigabytes to write; the checkpoint that PostgreSQL starts for
+    them by itself spreads the writes over minutes, and figures timed meanwhile came out up to
+    twice as slow (bench/NOTES.md). A user who may not checkpoint gets a warning, not a failure."""
+    try:
+        _admin("CHECKPOINT")
+    except psycopg2.Error as error:
+        out(f"  (CHECKPOINT refused, so figures may include a flush of earlier writes: {error.pgerror or error})")
 
 
 @contextlib.contextmanager
@@ -84,6 +113,7 @@ def scratch_copy(name, *, keep=False):
     """Run the block on a copy of the database ``name``, then return to it (and drop the copy)."""
     scratch = f"{name}_scratch"
     create_database(scratch, template=name)
+    settle()
     use_database(scratch)
     try:
         yield scratch
@@ -128,6 +158,7 @@ def prepare(shape, *, reseed=False, out=print):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_meta (key text PRIMARY KEY, value text)")
         cursor.execute("INSERT INTO bench_meta VALUES ('shape', %s)", [signature])
+    settle(out)
     return name
 
 

@@ -51,10 +51,12 @@ def main(path):
         (backend,) = cursor.fetchone()
     backend_before = _backend_cpu_seconds(backend)
     cpu_before = time.process_time()
+    writer_before = time.thread_time()  # this thread writes the batches; a reader thread prepares them
     started = time.perf_counter()
     job = import_job_run(job=job)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
+    writer_cpu = time.thread_time() - writer_before
     backend_after = _backend_cpu_seconds(backend)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -77,6 +79,7 @@ def main(path):
                 "errors": job.error_rows,
                 "peak_rss_mb": round(peak_kb / 1024, 1),
                 "python_cpu_us_per_row": round(cpu / rows * 1e6, 1),
+                "writer_cpu_us_per_row": round(writer_cpu / rows * 1e6, 1),
                 "postgres_cpu_us_per_row": round(backend_cpu / rows * 1e6, 1) if backend_cpu is not None else None,
             }
         )

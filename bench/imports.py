@@ -195,6 +195,7 @@ def import_figures(*, rows, memory_rows=None, workdir=None):
         "updated": result["updated"],
         "errors": result["errors"],
         "python_cpu_us_per_row": result["python_cpu_us_per_row"],
+        "writer_cpu_us_per_row": result["writer_cpu_us_per_row"],
         "postgres_cpu_us_per_row": result["postgres_cpu_us_per_row"],
         "vs_floor": round(ours.value / floor.value, 3) if floor.value else None,
         # The "≥ 20× django-import-export with use_bulk=True": the library as configured
@@ -220,6 +221,7 @@ def import_figures(*, rows, memory_rows=None, workdir=None):
                 "peak_rss_mb": big["peak_rss_mb"],
                 "seconds": big["seconds"],
                 "python_cpu_us_per_row": big["python_cpu_us_per_row"],
+                "writer_cpu_us_per_row": big["writer_cpu_us_per_row"],
                 "postgres_cpu_us_per_row": big["postgres_cpu_us_per_row"],
             }
             figures.append(figure)

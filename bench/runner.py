@@ -5,6 +5,7 @@ import json
 import os
 import platform
 import sys
+import time
 
 from django.db import connection
 
@@ -40,6 +41,7 @@ def run(args):
     }
     # A busy machine slows every figure (the floors and peers too): the load says whether it was.
     load_at_start = os.getloadavg()[0]
+    gauge_at_start = cpu_gauge()
     main_db = harness.prepare(main, reseed=args.reseed, out=say)
     if args.seed_only:
         for shape in growth_shapes(args):
@@ -54,6 +56,7 @@ def run(args):
     figures = results["figures"]
     if "pages" in args.only:
         say("· pages, report API, digests")
+        harness.settle(say)
         figures += pages.weekly_figures(runs=args.runs)
         figures += pages.list_figures(runs=args.runs)
         figures += pages.detail_and_inbox_figures(runs=args.runs, long_lead_id=long_lead)
@@ -72,8 +75,10 @@ def run(args):
         small_shape, large_shape = growth_shapes(args)
         say(f"· growth: {small_shape.label()} vs {large_shape.label()}")
         harness.prepare(small_shape, reseed=args.reseed, out=say)
+        harness.settle(say)
         small = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
         harness.prepare(large_shape, reseed=args.reseed, out=say)
+        harness.settle(say)
         large = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
         # Computed from the rows (nothing stored): the case whose cost could follow the table's size.
         for name, label in (
@@ -87,10 +92,26 @@ def run(args):
         harness.use_database(main_db)
     results["figures"] = [f.as_dict() for f in figures]
     results["load_average"] = f"{load_at_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end (1 min)"
+    results["cpu_gauge"] = f"{gauge_at_start:.0f} ms at the start, {cpu_gauge():.0f} ms at the end"
     results["targets"] = check_targets(results["figures"], leads=args.leads)
     say("")
     say(table(results))
     return results
+
+
+def cpu_gauge():
+    """Milliseconds of one core for a fixed piece of pure Python (the best of three), the same in
+    every run: machines of one kind, and one machine from hour to hour, differ in speed even when
+    the load average says they are idle, and every absolute figure moves with it."""
+    best = None
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        elapsed = (time.perf_counter() - started) * 1000
+        best = elapsed if best is None else min(best, elapsed)
+    return best
 
 
 def growth_shapes(args):
@@ -151,7 +172,7 @@ def check_targets(figures, *, leads):
                 figure["median"] >= 10_000 and (stock or 0) >= 20 and figure["peak_rss_mb"] <= 250,
                 f"{figure['median']:,} rows/s, {stock}× import-export with use_bulk=True (stock loader); "
                 f"{cached}× its CachedInstanceLoader, against which even the floor is only {bound}×; "
-                f"{figure['peak_rss_mb']} MB",
+                f"{figure['peak_rss_mb']} MB{_import_ceiling(figure)}",
             )
         if figure["name"].startswith("CSV import") and "flat memory" in figure["name"]:
             add(
@@ -180,6 +201,20 @@ def check_targets(figures, *, leads):
     return rows
 
 
+def _import_ceiling(figure):
+    """What this machine allows the import at its measured CPU cost a row, whatever the design:
+    the rows' Python and PostgreSQL work shares the machine's cores, so even with every core busy
+    all the time the rate cannot pass the cores' microseconds over the work's."""
+    python, postgres = figure.get("python_cpu_us_per_row"), figure.get("postgres_cpu_us_per_row")
+    if not python or not postgres:
+        return ""
+    cores = os.cpu_count() or 1
+    return (
+        f"; CPU a row: Python {python} µs, PostgreSQL {postgres} µs, so at most "
+        f"{cores * 1e6 / (python + postgres):,.0f} rows/s on {cores} cores at these costs"
+    )
+
+
 def _leads_of(results):
     return int(results["data_set"].split()[0])
 
@@ -196,7 +231,8 @@ def table(results):
     """Return the figures and the targets as Markdown tables."""
     lines = [
         f"Data set: {results['data_set']} · {results['machine']} · {results.get('postgres', '')}"
-        + (f" · load average {results['load_average']}" if results.get("load_average") else ""),
+        + (f" · load average {results['load_average']}" if results.get("load_average") else "")
+        + (f" · CPU gauge (a fixed Python loop) {results['cpu_gauge']}" if results.get("cpu_gauge") else ""),
         "",
         "| figure | median | p95 | unit | queries | vs | notes |",
         "|---|---:|---:|---|---:|---:|---|",

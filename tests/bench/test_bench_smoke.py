@@ -89,13 +89,17 @@ def test_the_quick_bench_runs_and_prints_every_figure(tmp_path):
     assert imported["created"] + imported["updated"] == 400
     # Where the import's time went, read from this process and its PostgreSQL backend (local here).
     assert imported["python_cpu_us_per_row"] > 0
+    assert 0 < imported["writer_cpu_us_per_row"] <= imported["python_cpu_us_per_row"]
     assert imported["postgres_cpu_us_per_row"] > 0
     captured = next(f for f in results["figures"] if f["name"] == "capture endpoint under gunicorn")
     assert captured["errors_other_than_429"] == 0
     assert captured["every_accepted_lead_stored"] is True
+    import_target = next(row for row in results["targets"] if row["figure"] == imported["name"])
+    assert "cores at these costs" in import_target["measured"]
     written = (tmp_path / "RESULTS.md").read_text()
     assert "| target |" in written
     assert "load average" in written  # whether the machine was busy while it measured
+    assert "CPU gauge (a fixed Python loop)" in written  # how fast the machine was, idle or not
 
 
 def test_the_bench_refuses_sqlite_with_a_clear_message(tmp_path):
@@ -107,3 +111,23 @@ def test_the_bench_refuses_sqlite_with_a_clear_message(tmp_path):
     assert proc.returncode == 2
     assert "make bench measures PostgreSQL and refuses SQLite" in proc.stderr
     assert "DATABASE_URL is sqlite:" in proc.stderr
+
+
+def test_the_import_target_states_the_ceiling_the_cpu_cost_a_row_allows(monkeypatch):
+    from bench.runner import check_targets
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    figure = {
+        "name": "CSV import, 100,000 rows (10% known)",
+        "median": 4451,
+        "peak_rss_mb": 85.7,
+        "vs_import_export_stock": 593.5,
+        "vs_import_export_cached": 2.6,
+        "floor_vs_import_export_cached": 11.6,
+        "python_cpu_us_per_row": 126.2,
+        "postgres_cpu_us_per_row": 106.9,
+    }
+    (row,) = check_targets([figure], leads=1_000_000)
+    assert row["met"] is False
+    # Two cores' 2,000,000 µs a second over 233.1 µs of work a row.
+    assert "Python 126.2 µs, PostgreSQL 106.9 µs, so at most 8,580 rows/s on 2 cores" in row["measured"]

@@ -232,7 +232,11 @@ def table(results):
     lines = [
         f"Data set: {results['data_set']} · {results['machine']} · {results.get('postgres', '')}"
         + (f" · load average {results['load_average']}" if results.get("load_average") else "")
-        + (f" · CPU gauge (a fixed Python loop) {results['cpu_gauge']}" if results.get("cpu_gauge") else ""),
+        + (
+            f" · CPU gauge (a fixed Python loop, less is faster) {results['cpu_gauge']}"
+            if results.get("cpu_gauge")
+            else ""
+        ),
         "",
         "| figure | median | p95 | unit | queries | vs | notes |",
         "|---|---:|---:|---|---:|---:|---|",

@@ -99,7 +99,7 @@ def test_the_quick_bench_runs_and_prints_every_figure(tmp_path):
     written = (tmp_path / "RESULTS.md").read_text()
     assert "| target |" in written
     assert "load average" in written  # whether the machine was busy while it measured
-    assert "CPU gauge (a fixed Python loop)" in written  # how fast the machine was, idle or not
+    assert "CPU gauge (a fixed Python loop, less is faster)" in written  # how fast the machine was, idle or not
 
 
 def test_the_bench_refuses_sqlite_with_a_clear_message(tmp_path):

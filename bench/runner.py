@@ -56,7 +56,6 @@ def run(args):
     figures = results["figures"]
     if "pages" in args.only:
         say("· pages, report API, digests")
-        harness.settle(say)
         figures += pages.weekly_figures(runs=args.runs)
         figures += pages.list_figures(runs=args.runs)
         figures += pages.detail_and_inbox_figures(runs=args.runs, long_lead_id=long_lead)
@@ -75,10 +74,8 @@ def run(args):
         small_shape, large_shape = growth_shapes(args)
         say(f"· growth: {small_shape.label()} vs {large_shape.label()}")
         harness.prepare(small_shape, reseed=args.reseed, out=say)
-        harness.settle(say)
         small = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
         harness.prepare(large_shape, reseed=args.reseed, out=say)
-        harness.settle(say)
         large = {f.name: f for f in pages.weekly_figures(runs=args.runs)}
         # Computed from the rows (nothing stored): the case whose cost could follow the table's size.
         for name, label in (
@@ -103,15 +100,15 @@ def cpu_gauge():
     """Milliseconds of one core for a fixed piece of pure Python (the best of three), the same in
     every run: machines of one kind, and one machine from hour to hour, differ in speed even when
     the load average says they are idle, and every absolute figure moves with it."""
-    best = None
-    for _ in range(3):
-        started = time.perf_counter()
-        total = 0
-        for i in range(2_000_000):
-            total += i
-        elapsed = (time.perf_counter() - started) * 1000
-        best = elapsed if best is None else min(best, elapsed)
-    return best
+    return min(_timed_loop_ms() for _ in range(3))
+
+
+def _timed_loop_ms():
+    started = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    return (time.perf_counter() - started) * 1000
 
 
 def growth_shapes(args):

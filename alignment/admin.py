@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from crm.models import Digest, DigestDelivery, QuarterlyGoal
+from alignment.models import Digest, DigestDelivery, QuarterlyGoal
 from leads.admin import ReadOnlyAdminMixin
 
 

@@ -1,13 +1,13 @@
-"""The report API: the weekly numbers as JSON, from crm.metrics like the dashboard and the digests."""
+"""The report API: the weekly numbers as JSON, from alignment.metrics like the dashboard and the digests."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crm.metrics import weekly_metrics
+from alignment.metrics import weekly_metrics
+from alignment.serializers import WeekErrorSerializer, WeeklyReportSerializer
 from crm.roles import ApiPerm, Perm
-from crm.serializers import WeekErrorSerializer, WeeklyReportSerializer
 from crm.weeks import InvalidWeek, Week
 
 

@@ -40,5 +40,5 @@ urlpatterns = [
     path("campaigns/<slug:campaign_slug>/spend/<int:pk>/", SpendViewSet.as_view(DETAIL), name="campaign-spend-detail"),
     *router.urls,
     # Last: anything else under /api/v1/ (a slug or id that cannot match) is a JSON 404.
-    re_path(r"^.*$", not_found),
+    re_path(r"^[\s\S]*$", not_found),  # [\s\S], not `.`: a path with an encoded newline is still the API's
 ]

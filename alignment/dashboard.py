@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crm.metrics import ATTRIBUTION_MODELS, money_str
-from crm.templatetags.tandem_metrics import channel_label, money, pct, reject_reason_label, status_label
+from alignment.metrics import ATTRIBUTION_MODELS, money_str
+from alignment.templatetags.tandem_metrics import channel_label, money, pct, reject_reason_label, status_label
 
 FUNNEL_ORDER = ["new", "mql", "sal", "sql", "won", "lost", "recycled", "disqualified"]
 ATTRIBUTION_LABELS = {"first_touch": "First touch", "last_touch": "Last touch before SQL", "linear": "Linear"}

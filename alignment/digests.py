@@ -1,4 +1,4 @@
-"""The weekly digests: build one per audience from crm.metrics, claim each delivery, send it once.
+"""The weekly digests: build one per audience from alignment.metrics, claim each delivery, send it once.
 
 Every send goes through a DigestDelivery row, unique per (digest, channel, recipient). A
 sender first claims its row with a conditional update (pending or failed → sending) and
@@ -23,9 +23,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from crm import selectors
-from crm.metrics import weekly_metrics
-from crm.models import Audience, Digest, DigestDelivery
+from alignment import selectors
+from alignment.metrics import weekly_metrics
+from alignment.models import Audience, Digest, DigestDelivery
 from crm.weeks import Week
 
 log = logging.getLogger(__name__)
@@ -99,13 +99,13 @@ def digest_render(*, metrics, audience, now=None):
         "archive_url": f"{settings.SITE_URL}{reverse('digest-list')}",
         "site_url": settings.SITE_URL,
     }
-    subject = " ".join(render_to_string("crm/email/digest_subject.txt", context).split())
+    subject = " ".join(render_to_string("alignment/email/digest_subject.txt", context).split())
     return RenderedDigest(
         audience=audience,
         week=metrics.week,
         subject=subject,
-        text=render_to_string("crm/email/digest.txt", context),
-        html=render_to_string("crm/email/digest.html", context),
+        text=render_to_string("alignment/email/digest.txt", context),
+        html=render_to_string("alignment/email/digest.html", context),
         payload=metrics.as_json(),
     )
 

@@ -3,7 +3,7 @@
 from crispy_forms.helper import FormHelper
 from django import forms
 
-from crm.models import QuarterlyGoal
+from alignment.models import QuarterlyGoal
 from handoffs.models import ServiceLevel
 
 

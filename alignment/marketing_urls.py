@@ -6,7 +6,7 @@ crm/urls.py tries first; the campaigns app reserves the slugs its fixed paths us
 
 from django.urls import path
 
-from crm import marketing_views
+from alignment import marketing_views
 
 app_name = "marketing"
 

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
+from alignment import campaign_stats
+from alignment.marketing_filters import FeedbackFilter
 from campaigns.forms import DateRangeForm
 from campaigns.models import Campaign
 from campaigns.sections import spend_section, variants_section
 from campaigns.selectors import outside_references
-from crm import campaign_stats
-from crm.marketing_filters import FeedbackFilter
 from crm.roles import Perm, perm_required
 
 FEEDBACK_PAGE_SIZE = 25
@@ -46,7 +46,7 @@ def campaign_detail(request, slug):
         **variants_section(campaign=campaign),
         **spend_section(campaign=campaign, page=request.GET.get("page") or 1),
     }
-    return render(request, "crm/campaign_detail.html", context)
+    return render(request, "alignment/campaign_detail.html", context)
 
 
 @perm_required(Perm.READ)
@@ -61,7 +61,7 @@ def campaign_ab(request, slug):
     comparison = campaign_stats.variant_comparison(campaign=campaign, start=start, end=end)
     return render(
         request,
-        "crm/campaign_ab.html",
+        "alignment/campaign_ab.html",
         {"campaign": campaign, "range_form": range_form, "comparison": comparison, "start": start, "end": end},
     )
 
@@ -85,7 +85,7 @@ def feedback(request):
     reasons = campaign_stats.reject_reason_counts(handoffs)
     return render(
         request,
-        "crm/handoff_feedback.html",
+        "alignment/handoff_feedback.html",
         {
             "filter": feedback_filter,
             "page": page,

@@ -1,4 +1,4 @@
-"""What the project package stores: weekly digests and their deliveries, quarterly goals."""
+"""What the weekly numbers store: digests and their deliveries, quarterly goals, stored weeks."""
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +35,7 @@ class Digest(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "crm_digest"  # the table kept its name when the model moved from crm
         ordering = ["-week", "audience"]
         constraints = [models.UniqueConstraint(fields=["week", "audience"], name="digest_once_per_week_audience")]
 
@@ -66,6 +67,7 @@ class DigestDelivery(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "crm_digestdelivery"  # the table kept its name when the model moved from crm
         ordering = ["digest", "channel", "recipient"]
         constraints = [
             models.UniqueConstraint(fields=["digest", "channel", "recipient"], name="delivery_once_per_recipient")
@@ -88,6 +90,7 @@ class QuarterlyGoal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "crm_quarterlygoal"  # the table kept its name when the model moved from crm
         ordering = ["-year", "-quarter"]
         constraints = [
             models.UniqueConstraint(fields=["year", "quarter"], name="goal_once_per_quarter"),
@@ -102,7 +105,7 @@ class QuarterlyGoal(models.Model):
 class WeekRollup(models.Model):
     """The week-local figures of one complete week, stored so a report reads one row, not the week's rows.
 
-    crm.rollups writes and checks these rows: a row is used only while the changes noted in
+    alignment.metrics.rollups writes and checks these rows: a row is used only while the changes noted in
     RollupChange over the times it was computed from add up to the stamps it was stored with.
     """
 
@@ -120,6 +123,7 @@ class WeekRollup(models.Model):
     stored_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "crm_weekrollup"  # the table kept its name when the model moved from crm
         constraints = [models.UniqueConstraint(fields=["week", "time_zone"], name="rollup_once_per_week_zone")]
 
     def __str__(self):
@@ -137,6 +141,7 @@ class RollupChange(models.Model):
     n = models.PositiveBigIntegerField(default=1)
 
     class Meta:
+        db_table = "crm_rollupchange"  # the table kept its name when the model moved from crm
         indexes = [models.Index(fields=["hour"], name="rollupchange_hour")]
 
     def __str__(self):

@@ -1,4 +1,4 @@
-"""Reads of the project package that the digests list (the figures themselves come from crm.metrics)."""
+"""Reads of the project package that the digests list (the figures themselves come from alignment.metrics)."""
 
 from django.utils import timezone
 

@@ -1,4 +1,4 @@
-"""The report API's response shape, for the OpenAPI schema (DESIGN.md, "Interfaces")."""
+"""The report API's response shape, for the OpenAPI schema (README, "Weekly numbers" and "API")."""
 
 from rest_framework import serializers
 

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
+from alignment.models import QuarterlyGoal
 from crm import roles
-from crm.models import QuarterlyGoal
 from crm.roles import Perm
 from handoffs.models import ServiceLevel
 

@@ -1,19 +1,17 @@
-"""Celery tasks of the project package: thin wrappers around crm.digests and crm.rollups."""
+"""Celery tasks of the weekly numbers: thin wrappers around alignment.digests and alignment.metrics.rollups.
+
+Their names keep the `crm.tasks.` prefix they were queued under before the numbers moved to
+this app: a message already in the broker (or the beat schedule of a running deployment) still
+finds its task.
+"""
 
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from crm import digests, rollups
-from crm.metrics import weekly_metrics
+from alignment import digests
+from alignment.metrics import rollups, weekly_metrics
 from crm.weeks import Week
-
-
-@shared_task(name="crm.tasks.ping")
-def ping():
-    """Answer a liveness probe from a worker (`celery -A crm call crm.tasks.ping`)."""
-    return {"pong": True, "at": timezone.now().isoformat()}
 
 
 @shared_task(bind=True, name="crm.tasks.send_weekly_digests")
@@ -49,7 +47,7 @@ def compact_rollup_changes():
 
 @shared_task(name="crm.tasks.store_last_week")
 def store_last_week():
-    """Compute the week just ended once, so the digests and Monday's dashboards read it stored (crm.rollups)."""
+    """Compute the week just ended once, so the digests and Monday's dashboards read it stored (metrics.rollups)."""
     week = Week.last_complete()
     weekly_metrics(week)
     return {"week": week.label, "stored": rollups.enabled()}

@@ -1,23 +1,19 @@
-"""Project-level pages: the dashboard, team settings, the digest archive, and the health check."""
+"""Pages of the weekly numbers: the dashboard and its CSV, team settings, the digest archive."""
 
 import re
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from alignment import dashboard, services
+from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
+from alignment.metrics import weekly_metrics
+from alignment.models import Audience, Digest, QuarterlyGoal
 from campaigns.exporting import stream_csv
-from crm import dashboard, roles, services
-from crm.forms import QuarterlyGoalForm, ServiceLevelForm
-from crm.metrics import weekly_metrics
-from crm.models import Audience, Digest, QuarterlyGoal
+from crm import roles
 from crm.roles import Perm, perm_required
 from crm.weeks import InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
@@ -54,7 +50,7 @@ def home(request):
         "current_week": current,
         "last_complete_week": current.previous(),
     }
-    return render(request, "crm/home.html", context)
+    return render(request, "alignment/home.html", context)
 
 
 @perm_required(Perm.READ)
@@ -106,7 +102,7 @@ def team_settings(request):
         "goal_form": goal_form,
         "quarters": [{"quarter": q, "goal": goals.get((q.year, q.number))} for q in quarters],
     }
-    return render(request, "crm/team_settings.html", context)
+    return render(request, "alignment/team_settings.html", context)
 
 
 def _quarter_shift(quarter, n):
@@ -126,7 +122,9 @@ def digest_list(request):
     page = Paginator(digests.only("id", "week", "audience", "state", "subject", "sent_at", "created_at"), 25).get_page(
         request.GET.get("page")
     )
-    return render(request, "crm/digest_list.html", {"page": page, "audience": audience, "audiences": Audience.choices})
+    return render(
+        request, "alignment/digest_list.html", {"page": page, "audience": audience, "audiences": Audience.choices}
+    )
 
 
 @perm_required(Perm.READ)
@@ -134,24 +132,4 @@ def digest_detail(request, pk):
     """Show one digest as it was sent."""
     digest = get_object_or_404(Digest, pk=pk)
     deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
-    return render(request, "crm/digest_detail.html", {"digest": digest, "deliveries": deliveries})
-
-
-@login_not_required
-@never_cache
-def healthz(request):
-    """Report whether the database and the cache answer (for load balancers)."""
-    checks = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # report, never raise: this is the health endpoint
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    try:
-        cache.set("tandem:healthz", "1", 5)
-        checks["cache"] = "ok"
-    except Exception as exc:
-        checks["cache"] = f"error: {exc.__class__.__name__}"
-    healthy = checks["database"] == "ok"
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return render(request, "alignment/digest_detail.html", {"digest": digest, "deliveries": deliveries})

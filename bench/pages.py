@@ -8,10 +8,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from alignment import digests
+from alignment.metrics import weekly_metrics
+from alignment.models import WeekRollup
 from bench.harness import Figure, measure, server_dsn
-from crm import digests
-from crm.metrics import weekly_metrics
-from crm.models import WeekRollup
 from crm.weeks import Week
 from leads.models import Lead
 
@@ -65,7 +65,7 @@ STORED_READ = "weekly report: raw SQL of the stored-week read"
 
 
 def _from_the_rows(call):
-    """Run ``call`` with nothing stored (crm.rollups): the numbers are computed from the rows, then stored.
+    """Run ``call`` with nothing stored (metrics.rollups): the numbers are computed from the rows, then stored.
 
     The stored weeks are deleted over a connection of their own, so the call's query count is its own.
     """
@@ -145,7 +145,7 @@ def detail_and_inbox_figures(*, runs, long_lead_id):
 
 
 def digest_figures(*, runs, week=None):
-    """The digest build as the Monday task finds it (the week stored by crm.tasks.store_last_week), and cold."""
+    """The digest build as the Monday task finds it (the week stored by alignment.tasks.store_last_week), and cold."""
     week = week or Week.last_complete(timezone.now())
     weekly_metrics(week)
     stored = measure("digest build, all three audiences", _build_digests(week), runs=runs)

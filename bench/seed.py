@@ -26,8 +26,8 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alignment.metrics import rollups
 from campaigns.models import Campaign
-from crm import rollups
 from crm.roles import MANAGERS, MARKETING, SALES
 from handoffs.models import SalesRep, ServiceLevel
 from leads import scoring
@@ -443,7 +443,7 @@ def seed(shape, *, now=None, out=print):
     for copier in (touches, activities):
         copier.flush()
     _check_references()
-    # The history was written after the fact, so the triggers noted every hour of it (crm.rollups):
+    # The history was written after the fact, so the triggers noted every hour of it (alignment.metrics.rollups):
     # merged to a row per hour, as the nightly task keeps a live database.
     rollups.compact()
     with connection.cursor() as cursor:

@@ -1,7 +1,7 @@
 """Reads on campaigns: what the campaign pages and exports show.
 
 Nothing here knows of leads or hand-offs (they import campaigns, not the reverse); the
-figures that need them live in ``crm.campaign_stats``.
+figures that need them live in ``alignment.campaign_stats``.
 """
 
 from collections import Counter

@@ -1,7 +1,7 @@
 """The statistics of A/B comparisons: a two-proportion z-test and its verdict in plain words.
 
 Pure functions on counts, with no database access, so any app (and the figures in
-``crm.campaign_stats``) can use them and tests can check them against hand-computed cases.
+``alignment.campaign_stats``) can use them and tests can check them against hand-computed cases.
 
 Why scipy and not statsmodels: the test is a dozen lines of textbook arithmetic (pooled
 proportion, standard error, z) and the only thing worth borrowing is the normal

@@ -1,7 +1,7 @@
 """The API's errors as JSON: service refusals become 400 or 409 with messages, never 500.
 
 DRF already answers its own errors (parse errors, validation, 401/403/404, throttling).
-This handler adds the errors of the services that pages and API share, so a script reads
+This handler adds the refusals of the services that pages and API share (``crm.errors``), so a script reads
 the same refusal a person sees on the page.
 """
 
@@ -16,8 +16,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from handoffs.services import HandoffAlreadyAnswered, HandoffError, HandoffExists
-from leads.services import InvalidTransition, LeadError, StaleLead
+from crm.errors import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -29,27 +28,8 @@ def _answer(body, code):
 
 def exception_handler(exc, context):
     """Turn service errors and Django's ValidationError into JSON answers; defer the rest to DRF."""
-    if isinstance(exc, StaleLead):
-        return _answer(
-            {
-                "detail": str(exc),
-                "code": "stale",
-                "current_version": exc.current.version,
-                "current_status": exc.current.status,
-            },
-            status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, InvalidTransition):
-        return _answer({"to_status": [str(exc)]}, status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, HandoffAlreadyAnswered):
-        return _answer(
-            {"detail": str(exc), "code": "already_answered", "current_outcome": exc.handoff.outcome},
-            status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, HandoffExists):
-        return _answer({"detail": str(exc), "code": "handoff_pending"}, status.HTTP_409_CONFLICT)
-    if isinstance(exc, (LeadError, HandoffError)):
-        return _answer({"detail": str(exc), "code": "refused"}, status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Refused):
+        return _answer(exc.api_body(), exc.http_status)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=as_serializer_error(exc))
     if isinstance(exc, IntegrityError):

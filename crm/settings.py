@@ -74,11 +74,12 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "csp",
-    # Tandem's own apps, in the direction of their imports.
+    # Tandem's own apps, in the direction of their imports: the kernel first, alignment on top.
+    "crm",
     "campaigns",
     "leads",
     "handoffs",
-    "crm",
+    "alignment",
 ]
 
 MIDDLEWARE = [
@@ -222,12 +223,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "store-last-week": {
         "task": "crm.tasks.store_last_week",
-        # Six hours after the week ended (crm.rollups.STORE_AFTER), before the digests at 07:00.
+        # Six hours after the week ended (alignment.metrics.rollups.STORE_AFTER), before the digests at 07:00.
         "schedule": crontab(day_of_week=1, hour=6, minute=15),
     },
     "compact-rollup-changes": {
         "task": "crm.tasks.compact_rollup_changes",
-        # crm.rollups: the triggers' change notes, merged to one row per hour (nightly, off-peak).
+        # alignment.metrics.rollups: the triggers' change notes, merged to one row per hour (nightly, off-peak).
         "schedule": crontab(hour=3, minute=30),
     },
     "route-unrouted-mqls": {
@@ -273,7 +274,7 @@ DIGEST_WEBHOOKS = {
 # Failed digest deliveries are retried after base, 2×base, 4×base… seconds (capped at an hour).
 DIGEST_RETRY_BASE_SECONDS = env_int("DIGEST_RETRY_BASE_SECONDS", 60, minimum=0)
 DIGEST_MAX_RETRIES = env_int("DIGEST_MAX_RETRIES", 5, minimum=0)
-# crm.rollups: store the figures of complete weeks (PostgreSQL only); off computes every report live.
+# alignment.metrics.rollups: store the figures of complete weeks (PostgreSQL only); off computes every report live.
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # Absolute address used in e-mails ("open the dashboard"), where no request is at hand.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from crm.errors import Conflict, Refused
 from handoffs.models import Handoff, SalesRep, ServiceLevel
 from leads.models import OPEN_STATUSES, Lead
 from leads.services import InvalidTransition, lead_assign_owner, lead_transition
@@ -18,17 +19,24 @@ from leads.services import InvalidTransition, lead_assign_owner, lead_transition
 SALES_GROUP = "sales"
 
 
-class HandoffError(Exception):
+class HandoffError(Refused):
     """A hand-off change that the rules refuse."""
 
 
-class HandoffAlreadyAnswered(HandoffError):
+class HandoffAlreadyAnswered(HandoffError, Conflict):
+    code = "already_answered"
+
+    def api_body(self):
+        return {**super().api_body(), "current_outcome": self.handoff.outcome}
+
     def __init__(self, handoff):
         self.handoff = handoff
         super().__init__(f"This hand-off was already {handoff.outcome} and cannot be answered again.")
 
 
-class HandoffExists(HandoffError):
+class HandoffExists(HandoffError, Conflict):
+    code = "handoff_pending"
+
     def __init__(self, lead):
         super().__init__(f"{lead} already has a hand-off waiting for an answer.")
 

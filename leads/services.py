@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, Variant
+from crm.errors import Conflict, Refused
 from leads import scoring
 from leads.channels import channel_from_utm
 from leads.models import Activity, Lead, LeadAlias, StatusChange, Touchpoint, can_transition
@@ -23,7 +24,7 @@ from leads.prepared import PreparedQuery
 from leads.signals import contact_logged, lead_became_mql
 
 
-class LeadError(Exception):
+class LeadError(Refused):
     """A lead change that the rules refuse."""
 
 
@@ -32,9 +33,17 @@ class InvalidTransition(LeadError):
         self.from_status, self.to_status = from_status, to_status
         super().__init__(reason or f"A lead cannot move from {from_status} to {to_status}.")
 
+    def api_body(self):
+        return {"to_status": [str(self)]}
 
-class StaleLead(LeadError):
+
+class StaleLead(LeadError, Conflict):
     """The caller edited an older version of the lead; ``current`` is the fresh row."""
+
+    code = "stale"
+
+    def api_body(self):
+        return {**super().api_body(), "current_version": self.current.version, "current_status": self.current.status}
 
     def __init__(self, current):
         self.current = current

@@ -71,7 +71,7 @@ def day(n):
 
 
 def build_week_2026_w10(users):
-    """Create the hand-built week described in crm/tests/conftest.py (TIME_ZONE must be UTC) and return its parts."""
+    """Create the hand-built week of alignment/tests/conftest.py (TIME_ZONE must be UTC) and return its parts."""
     level = ServiceLevel.current()
     level.weekly_mql_target = 5
     level.default_rep_capacity = 25

@@ -14,7 +14,7 @@ Week 2026-W10 runs Monday 2 March 00:00 to Monday 9 March 00:00. "Now" is Tuesda
 
 import pytest
 
-from crm.tests.builders import build_week_2026_w10
+from alignment.tests.builders import build_week_2026_w10
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from rest_framework.authtoken.models import Token
 
-from crm.metrics import weekly_metrics
+from alignment.metrics import weekly_metrics
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/reports/weekly/"

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from alignment import campaign_stats
 from campaigns.tests.factories import CampaignFactory, SpendFactory, VariantFactory
-from crm import campaign_stats
 from handoffs.models import Handoff
 from handoffs.tests.factories import HandoffFactory
 from leads.models import Lead, Touchpoint

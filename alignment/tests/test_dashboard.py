@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 import time_machine
 
+from alignment.metrics import weekly_metrics
+from alignment.models import QuarterlyGoal
+from alignment.templatetags.tandem_metrics import pct
 from campaigns.tests.factories import SpendFactory
-from crm.metrics import weekly_metrics
-from crm.models import QuarterlyGoal
-from crm.templatetags.tandem_metrics import pct
 from handoffs.models import ServiceLevel
 
 pytestmark = pytest.mark.django_db

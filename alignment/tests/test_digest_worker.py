@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from crm.models import DigestDelivery
-from crm.tasks import ping, send_weekly_digests
+from alignment.models import DigestDelivery
+from alignment.tasks import send_weekly_digests
+from crm.tasks import ping
 
 pytestmark = [
     pytest.mark.worker,

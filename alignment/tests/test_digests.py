@@ -10,11 +10,11 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from crm import digests
-from crm.metrics import weekly_metrics
-from crm.models import Digest, DigestDelivery
-from crm.tasks import deliver_digest, send_weekly_digests
-from crm.tests.mail_backends import FlakyBackend
+from alignment import digests
+from alignment.metrics import weekly_metrics
+from alignment.models import Digest, DigestDelivery
+from alignment.tasks import deliver_digest, send_weekly_digests
+from alignment.tests.mail_backends import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 WEBHOOKS = {
@@ -51,7 +51,7 @@ def webhook_posts():
         posts.append((request.full_url, json.loads(request.data)))
         return Answer()
 
-    with mock.patch("crm.digests.urllib.request.urlopen", fake_urlopen):
+    with mock.patch("alignment.digests.urllib.request.urlopen", fake_urlopen):
         yield posts
 
 
@@ -172,7 +172,7 @@ def test_a_delivery_in_flight_is_not_taken_over_until_its_claim_is_stale(digest_
 def test_a_failed_send_is_recorded_then_retried_until_it_goes_through(
     digest_week, settings, eager_retries, webhook_posts, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "crm.tests.mail_backends.FlakyBackend"
+    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.FlakyBackend"
     FlakyBackend.failures_left = 1
     _run(django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 4  # the failed attempt sent nothing, its retry sent one
@@ -185,7 +185,7 @@ def test_a_failed_send_is_recorded_then_retried_until_it_goes_through(
 def test_a_delivery_that_keeps_failing_is_marked_failed_with_its_error(
     digest_week, settings, eager_retries, webhook_posts, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "crm.tests.mail_backends.FlakyBackend"
+    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.FlakyBackend"
     FlakyBackend.failures_left = 1000
     try:
         _run(django_capture_on_commit_callbacks)
@@ -213,7 +213,7 @@ def test_a_webhook_failure_is_recorded(digest_week):
 
     ids = digests.weekly_digests_prepare()
     webhook = DigestDelivery.objects.get(channel="webhook", recipient="sales")
-    with mock.patch("crm.digests.urllib.request.urlopen", refuse), pytest.raises(digests.DeliveryFailed):
+    with mock.patch("alignment.digests.urllib.request.urlopen", refuse), pytest.raises(digests.DeliveryFailed):
         digests.delivery_send(delivery_id=webhook.pk)
     webhook.refresh_from_db()
     assert (webhook.state, webhook.attempts, webhook.last_error) == ("failed", 1, "OSError: connection refused")
@@ -265,7 +265,7 @@ def test_the_command_sends_once_and_force_sends_once_more(digest_week, webhook_p
 def test_the_command_refuses_a_malformed_week_and_reports_failures(digest_week, settings, webhook_posts):
     with pytest.raises(CommandError, match="not an ISO week"):
         call_command("send_weekly_digest", "--week", "last-week")
-    settings.EMAIL_BACKEND = "crm.tests.mail_backends.FlakyBackend"
+    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.FlakyBackend"
     FlakyBackend.failures_left = 1
     err = io.StringIO()
     with pytest.raises(CommandError, match="1 delivery failed"):

@@ -1,4 +1,4 @@
-"""The weekly numbers, each definition on a hand-built week (crm/tests/conftest.py) whose answer is written here."""
+"""The weekly numbers, each definition on a hand-built week (alignment/tests/conftest.py), answers written here."""
 
 import datetime
 from decimal import Decimal
@@ -7,11 +7,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from alignment.metrics import weekly_metrics
+from alignment.models import QuarterlyGoal
+from alignment.tests.builders import at, handoff, lead_with_history
 from campaigns.models import Channel
 from campaigns.tests.factories import CampaignFactory, SpendFactory
-from crm.metrics import weekly_metrics
-from crm.models import QuarterlyGoal
-from crm.tests.builders import at, handoff, lead_with_history
 from crm.weeks import InvalidWeek, Quarter, Week
 from handoffs.models import Handoff
 from leads.models import Lead, StatusChange

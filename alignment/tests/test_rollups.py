@@ -1,7 +1,7 @@
-"""Stored weeks (crm.rollups): read back equal to the live numbers, and never trusted after a change.
+"""Stored weeks (alignment.metrics.rollups): read back equal to the live numbers, and never trusted after a change.
 
 Every test compares with the numbers computed live from the rows (rollups switched off), on
-the hand-built week of crm/tests/conftest.py, and checks that the change made a difference,
+the hand-built week of alignment/tests/conftest.py, and checks that the change made a difference,
 so a stale stored row would fail it.
 """
 
@@ -12,11 +12,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from alignment import dashboard, metrics
+from alignment.metrics import rollups
+from alignment.models import RollupChange, WeekRollup
+from alignment.tests.builders import at, day, handoff, lead_with_history, touch
 from campaigns.models import Campaign, Channel
 from campaigns.tests.factories import SpendFactory
-from crm import dashboard, metrics, rollups
-from crm.models import RollupChange, WeekRollup
-from crm.tests.builders import at, day, handoff, lead_with_history, touch
 from handoffs.models import Handoff, ServiceLevel
 from leads.models import Lead, StatusChange
 from leads.services import lead_merge
@@ -240,7 +241,7 @@ def test_compaction_keeps_the_sums_and_so_the_stored_rows(week_data, numbers, co
 
 
 def test_the_weekly_task_compacts_the_notes(week_data):
-    from crm.tasks import compact_rollup_changes
+    from alignment.tasks import compact_rollup_changes
 
     _backdated_entry(week_data)
     _backdated_entry(week_data)
@@ -264,7 +265,7 @@ def test_rows_of_another_format_are_computed_again(numbers, computed):
 
 
 def test_the_monday_task_stores_the_week_just_ended(users):
-    from crm.tasks import store_last_week
+    from alignment.tasks import store_last_week
     from crm.weeks import Week
 
     week = Week.last_complete()

@@ -2,7 +2,7 @@
 
 Row triggers whose WHEN clause looks at the row's own time first: a row less than an hour old
 (what every capture, import and fresh hand-off writes) fires no function at all, as
-crm.rollups stores a week only hours after it ended, so no stored week can hold such a row.
+alignment.metrics.rollups stores a week only hours after it ended, so no stored week can hold such a row.
 For an older row the function appends to crm_rollupchange the hour of each time it touches.
 On other databases nothing is stored and the weekly numbers are always computed live.
 """
@@ -11,7 +11,7 @@ from django.db import migrations
 
 RECENT = "now() - interval '1 hour'"
 
-# What a stored week reads, by table (crm.metrics):
+# What a stored week reads, by table (alignment.metrics):
 # - leads: created_at (new leads), and through the status history the week of each entry
 #   (source, lost reason, first-touch campaign and deal value of the leads entering a status);
 # - status changes: changed_at; hand-offs: created_at;
@@ -55,7 +55,7 @@ FUNCTIONS = {
         WHERE s.lead_id = OLD.lead_id AND s.to_status = 'won' AND s.changed_at >= OLD.occurred_at;
     END IF;
     """,
-    # '-infinity' is inside every stored week's range (crm.rollups).
+    # '-infinity' is inside every stored week's range (alignment.metrics.rollups).
     "campaigns_campaign": """
     INSERT INTO crm_rollupchange (hour, n) VALUES ('-infinity', 1);
     """,

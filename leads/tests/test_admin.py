@@ -7,8 +7,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from alignment.models import Digest, DigestDelivery, QuarterlyGoal
 from campaigns.tests.factories import CampaignFactory, SpendFactory, VariantFactory
-from crm.models import Digest, DigestDelivery, QuarterlyGoal
 from handoffs.models import Handoff, Notification, SalesRep, ServiceLevel
 from handoffs.services import handoff_accept, handoff_create
 from handoffs.tests.factories import SalesRepFactory

@@ -51,3 +51,22 @@ def test_hand_off_refusals_answer_409():
 
 def test_other_exceptions_are_left_to_django():
     assert exception_handler(RuntimeError("boom"), {}) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/no-such-thing/",
+        "/api/v1/no-such-thing",
+        "/api/v1/campaigns/a%0Ab/variants/",  # an encoded newline: `.` alone does not match it
+        "/api/v1/campaigns/%F2%B0%9F%A4%1F/variants/",
+        "/api/v1/leads/1/%0D%0A/",
+    ],
+)
+def test_every_unknown_api_path_answers_json_404(client, users, path):
+    client.force_login(users["managers"])
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()

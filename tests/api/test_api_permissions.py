@@ -8,9 +8,9 @@ A refused call changes nothing; an allowed write changes something.
 import pytest
 
 from campaigns.models import Campaign, Spend, Variant
-from crm.tests.api.conftest import ROLES, client_for
 from handoffs.models import Handoff
 from leads.models import Activity, CaptureForm, Lead, StatusChange, Touchpoint
+from tests.api.conftest import ROLES, client_for
 
 pytestmark = pytest.mark.django_db
 

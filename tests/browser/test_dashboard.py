@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.tests.builders import build_week_2026_w10
+from alignment.tests.builders import build_week_2026_w10
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHARTS = ["chart-sources", "chart-funnel", "chart-rates", "chart-rejections", "chart-capacity", "chart-attribution"]

@@ -79,8 +79,8 @@ def smtp_sink(request):
 
 
 def test_a_worker_killed_mid_send_gives_no_recipient_two_copies(users, make_user, private_redis, var_dir, smtp_sink):
-    from crm.digests import DIGEST_CLAIM_TIMEOUT, delivery_send, weekly_digests_prepare
-    from crm.models import DigestDelivery
+    from alignment.digests import DIGEST_CLAIM_TIMEOUT, delivery_send, weekly_digests_prepare
+    from alignment.models import DigestDelivery
     from crm.weeks import Week
 
     make_user("mo", "marketing")

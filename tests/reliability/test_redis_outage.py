@@ -26,7 +26,7 @@ PER_CLIENT = 12  # requests per client; Redis is stopped after the first few ans
 
 
 def test_capture_keeps_saving_leads_while_redis_is_down_and_tasks_queue_again_after(private_redis, var_dir, users):
-    from crm.models import Digest
+    from alignment.models import Digest
     from handoffs.models import Handoff
     from handoffs.services import handoffs_for_unrouted_mqls
     from leads.models import CaptureForm, IdealCustomerProfile, Lead
@@ -93,7 +93,7 @@ def test_capture_keeps_saving_leads_while_redis_is_down_and_tasks_queue_again_af
     private_redis.start()
     queue = "outage-recovery"
     code = (
-        "from crm.tasks import send_weekly_digests; "
+        "from alignment.tasks import send_weekly_digests; "
         f"print(send_weekly_digests.apply_async(kwargs={{'week': '2026-W10'}}, queue={queue!r}).id)"
     )
     result = subprocess.run(

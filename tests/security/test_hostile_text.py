@@ -178,8 +178,8 @@ def test_the_exports_are_found_and_checked(hostile_world, client, users):
 
 def test_the_digest_email_escapes_hostile_feedback_and_names(hostile_world):
     try:
-        from crm.digests import digest_render
-        from crm.metrics import weekly_metrics
+        from alignment.digests import digest_render
+        from alignment.metrics import weekly_metrics
         from crm.weeks import Week
     except ImportError:
         pytest.skip("the digests (metrics branch) are not merged yet")
@@ -195,7 +195,7 @@ def test_the_digest_email_escapes_hostile_feedback_and_names(hostile_world):
 
 def test_the_digest_webhook_text_cannot_inject_slack_markup():
     try:
-        from crm.digests import slack_text
+        from alignment.digests import slack_text
     except ImportError:
         pytest.skip("the digests (metrics branch) are not merged yet")
     assert slack_text("<!channel> <http://evil|x> & co") == "&lt;!channel&gt; &lt;http://evil|x&gt; &amp; co"

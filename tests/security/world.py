@@ -37,8 +37,8 @@ class World:
 
 def build_world(users):
     """Create the objects every URL pattern can point at, and return them."""
+    from alignment.models import Audience, Digest
     from campaigns.models import Campaign, Channel, Spend, Variant
-    from crm.models import Audience, Digest
     from handoffs.models import Handoff, ServiceLevel
     from leads.models import Activity, CaptureForm, IdealCustomerProfile, ImportJob, Lead, ScoringRule
 
@@ -109,7 +109,7 @@ def build_world(users):
 
 
 # Tables a request may write whoever sends it: sessions, the sign-in throttle's records, and the
-# stored figures of complete weeks (crm.rollups), which any reader of the weekly numbers may store.
+# stored figures of complete weeks (alignment.metrics.rollups), which any reader of the weekly numbers may store.
 UNWATCHED_TABLES = ("django_session", "axes_", "crm_weekrollup")
 _WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.IGNORECASE)
 

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from crm import digests
-from crm.metrics import weekly_metrics
-from crm.models import Audience, DigestDelivery
+from alignment import digests
+from alignment.metrics import weekly_metrics
+from alignment.models import Audience, DigestDelivery
 from crm.weeks import InvalidWeek, Week
 
 

@@ -1,6 +1,6 @@
 """Stored figures of complete weeks: the report reads nine rows instead of nine weeks of leads.
 
-:func:`crm.metrics.weekly_metrics` asks :func:`read` for the nine weeks it reports. When every
+:func:`alignment.metrics.weekly_metrics` asks :func:`read` for the nine weeks it reports. When every
 week's stored row is still valid it uses them (spend, capacity and the goal targets are always
 read live); otherwise it computes the figures from the rows and :meth:`Stored.save` keeps those
 of complete weeks for the next reader.
@@ -30,6 +30,15 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection
 
+from alignment.metrics.figures import (
+    CampaignFigures,
+    Handoffs,
+    NewLeads,
+    Outcomes,
+    ServiceLevelFigures,
+    TrendPoint,
+    WeekFigures,
+)
 from crm.weeks import Quarter
 
 STORE_AFTER = datetime.timedelta(hours=6)
@@ -186,8 +195,6 @@ def encode_point(point):
 
 
 def decode_point(data, week):
-    from crm.metrics import TrendPoint
-
     return TrendPoint(
         week=week,
         new_leads=data["new_leads"],
@@ -247,26 +254,24 @@ def encode_detail(figures):
 
 
 def decode(points, detail, weeks):
-    """Rebuild a crm.metrics.WeekFigures from stored points (by week index) and W's detail."""
-    from crm import metrics
-
+    """Rebuild a alignment.WeekFigures from stored points (by week index) and W's detail."""
     h, sl, o = detail["handoffs"], detail["service_level"], detail["outcomes"]
     campaigns = {
-        slug: metrics.CampaignFigures(
+        slug: CampaignFigures(
             slug=slug, name=name, new_leads=new_leads, mqls=mqls, wins=wins, revenue=_decimal(revenue)
         )
         for slug, name, new_leads, mqls, wins, revenue in detail["campaigns"]
     }
-    return metrics.WeekFigures(
+    return WeekFigures(
         points=[decode_point(points[i], week) for i, week in enumerate(weeks)],
-        new_leads=metrics.NewLeads(
+        new_leads=NewLeads(
             total=detail["new_leads"]["total"],
             by_source=_dict(detail["new_leads"]["by_source"]),
             by_campaign=_dict(detail["new_leads"]["by_campaign"]),
         ),
         funnel=_dict(detail["funnel"]),
         mqls_by_source=_dict(detail["mqls_by_source"]),
-        handoffs=metrics.Handoffs(
+        handoffs=Handoffs(
             created=h["created"],
             accepted=h["accepted"],
             rejected=h["rejected"],
@@ -277,13 +282,13 @@ def decode(points, detail, weeks):
             over_capacity=h["over_capacity"],
             received_by_rep=_dict(h["received_by_rep"]),
         ),
-        service_level=metrics.ServiceLevelFigures(
+        service_level=ServiceLevelFigures(
             responded_in_time_rate=sl["responded_in_time_rate"],
             first_contact_in_time_rate=sl["first_contact_in_time_rate"],
             responded_in_time=sl["responded_in_time"],
             breaches=sl["breaches"],
         ),
-        outcomes=metrics.Outcomes(
+        outcomes=Outcomes(
             won=o["won"],
             revenue=_decimal(o["revenue"]),
             lost=o["lost"],

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AlignmentConfig(AppConfig):
+    """The weekly numbers and everything that shows or sends them: dashboard, report API, digests, goals."""
+
+    name = "alignment"
+    verbose_name = "Alignment"

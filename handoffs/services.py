@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from crm.errors import Conflict, Refused
+from crm.queue import enqueue_on_commit
 from handoffs.models import Handoff, SalesRep, ServiceLevel
 from leads.models import OPEN_STATUSES, Lead
 from leads.services import InvalidTransition, lead_assign_owner, lead_transition
@@ -43,18 +44,12 @@ class HandoffExists(HandoffError, Conflict):
 
 def _queue_assigned_notification(handoff):
     """Queue the "assigned to you" e-mail once the transaction that assigned the hand-off commits."""
-    # Imported here: tasks imports this module.
-    from handoffs import tasks
-
     if handoff.assigned_to_id is None:
         return
-    handoff_id, recipient_id = handoff.pk, handoff.assigned_to_id
-
-    def queue_assigned_email():
-        tasks.send_handoff_notification.delay(handoff_id, "assigned", recipient_id)
-
     # The hand-off is committed whatever the broker says; the periodic scan catches up.
-    transaction.on_commit(queue_assigned_email, robust=True)
+    enqueue_on_commit(
+        "handoffs.tasks.send_handoff_notification", handoff.pk, "assigned", handoff.assigned_to_id, robust=True
+    )
 
 
 def sales_reps():

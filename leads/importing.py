@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
+from crm.queue import enqueue_on_commit
 from leads import scoring
 from leads.bulk_capture import (
     Catalogue,
@@ -490,9 +491,7 @@ def import_job_create(*, file, actor, campaign=None, name=None, run_in_backgroun
     job.file.save(original_name, file, save=False)
     job.save()
     if run_in_background:
-        from leads import tasks  # tasks import this module
-
-        transaction.on_commit(lambda: tasks.import_run.delay(job.pk))
+        enqueue_on_commit("leads.tasks.import_run", job.pk)
     return job
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crm.queue import enqueue_on_commit
 from leads import scoring
 from leads.models import IdealCustomerProfile, Lead, ScoringRule
 from leads.services import PROFILE_FIELDS
@@ -22,9 +23,7 @@ RULE_FIELDS = ("name", "field", "operator", "value", "points", "active")
 
 
 def _queue_recompute():
-    from leads import tasks  # tasks import the services this module builds on
-
-    transaction.on_commit(lambda: tasks.scores_recompute.delay())
+    enqueue_on_commit("leads.tasks.scores_recompute")
 
 
 def validate_icp(values):

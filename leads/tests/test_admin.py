@@ -49,7 +49,7 @@ def world(users):
 
 
 def registered_models():
-    ours = {"campaigns", "leads", "handoffs", "crm"}
+    ours = {"campaigns", "leads", "handoffs", "alignment"}
     return sorted((m for m in admin.site._registry if m._meta.app_label in ours), key=lambda m: m._meta.label)
 
 
@@ -75,9 +75,9 @@ def test_every_domain_model_has_an_admin():
         "handoffs.SalesRep",
         "handoffs.Handoff",
         "handoffs.Notification",
-        "crm.Digest",
-        "crm.DigestDelivery",
-        "crm.QuarterlyGoal",
+        "alignment.Digest",
+        "alignment.DigestDelivery",
+        "alignment.QuarterlyGoal",
     }
 
 

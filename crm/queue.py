@@ -22,8 +22,13 @@ def task(name):
 
 
 def enqueue(name, *args, **options):
-    """Send the task ``name`` with positional ``args`` now (eager in the tests, as any task)."""
-    return task(name).apply_async(args=args, **options)
+    """Send the task ``name`` with positional ``args`` now (eager in the tests, as any task).
+
+    Celery ``options`` (``countdown``, ``queue``…) go to ``apply_async``; without any, the task's
+    ``delay`` sends it, as a caller holding the task would.
+    """
+    found = task(name)
+    return found.apply_async(args=args, **options) if options else found.delay(*args)
 
 
 def enqueue_on_commit(name, *args, robust=False, **options):

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "leads",
     "handoffs",
     "alignment",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -25,15 +25,8 @@ from django.utils import timezone
 
 from crm.queue import enqueue_on_commit
 from leads import scoring
-from leads.bulk_capture import (
-    Catalogue,
-    PreparedRows,
-    describe_error,
-    leads_capture_batch,
-    row_error,
-    row_problems,
-    rows_prepare,
-)
+from leads.bulk_capture import leads_capture_batch, rows_prepare
+from leads.bulk_rows import Catalogue, PreparedRows, describe_error, row_error, row_problems
 from leads.models import ImportJob, Touchpoint
 from leads.services import lead_capture
 

@@ -128,7 +128,7 @@ class Lead(models.Model):
 
 
 S = Lead.Status
-# The lifecycle (DESIGN.md). Only leads.services.lead_transition moves a lead along it.
+# The lifecycle (README, "Lifecycle and roles"). Only leads.services.lead_transition moves a lead along it.
 TRANSITIONS = {
     S.NEW: {S.MQL, S.DISQUALIFIED},
     S.MQL: {S.SAL, S.RECYCLED, S.DISQUALIFIED},

@@ -29,7 +29,7 @@ from leads.forms import (
     TaskForm,
     TransitionForm,
 )
-from leads.models import Activity, Lead
+from leads.models import Activity, Lead, Touchpoint
 from leads.services import InvalidTransition, MergeRefused, StaleLead
 from leads.timeline import DEFAULT_LIMIT, lead_timeline
 
@@ -136,7 +136,7 @@ def lead_create(request):
             try:
                 result = services.lead_capture(
                     data=form.profile_data(),
-                    kind=services.Touchpoint.Kind.MANUAL,
+                    kind=Touchpoint.Kind.MANUAL,
                     campaign=form.cleaned_data["campaign"],
                     actor=request.user,
                 )

@@ -148,3 +148,21 @@ def test_the_checker_sees_a_wrong_way_import_and_a_cycle(tmp_path):
     assert imported_modules(tasks, "leads.tasks", modules) == {"leads.services"}
     assert imported_modules(models, "campaigns.models", modules) == {"leads.models"}
     assert LAYERS["leads"] > LAYERS["campaigns"]
+
+
+# A module past this many lines holds several things a reader looks for in different places:
+# split it (a package of modules, as leads/services/ and alignment/metrics/ are).
+MAX_MODULE_LINES = 550
+APPS = ("crm", "campaigns", "leads", "handoffs", "alignment", "integrations", "demo")
+
+
+def test_no_application_module_grows_past_a_readable_size():
+    too_long = {}
+    for name, path in source_modules().items():
+        parts = name.split(".")
+        if parts[0] not in APPS or "tests" in parts or "migrations" in parts:
+            continue
+        lines = len(path.read_text().splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long[name] = lines
+    assert too_long == {}, f"split these modules (over {MAX_MODULE_LINES} lines): {too_long}"

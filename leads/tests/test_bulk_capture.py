@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from campaigns.tests.factories import CampaignFactory, VariantFactory
 from leads import importing, scoring
-from leads.bulk_capture import Catalogue, leads_capture_batch, rows_prepare
+from leads.bulk_capture import leads_capture_batch, rows_prepare
+from leads.bulk_rows import Catalogue
 from leads.models import IdealCustomerProfile, Lead, LeadAlias, StatusChange, Touchpoint
 from leads.services import lead_capture
 from leads.tests.factories import LeadFactory, ScoringRuleFactory

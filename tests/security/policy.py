@@ -1,4 +1,4 @@
-"""The role policy as the tests expect it, written from DESIGN.md (Roles) — not read from crm/roles.py,
+"""The role policy as the tests expect it, written from the README (Lifecycle and roles) — not read from crm/roles.py,
 so that a wrong line in the code cannot make its own test pass.
 
 Every URL pattern of the URLconf and every operation of the OpenAPI schema must have an entry

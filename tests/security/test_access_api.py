@@ -70,7 +70,7 @@ def test_every_operation_has_an_expectation(schema):
     unknown = sorted(found - set(OPERATIONS))
     assert not unknown, (
         f"No access expectation for the API operations {unknown}. Add each to OPERATIONS in "
-        "tests/security/policy.py with the roles that may call it (DESIGN.md, Roles)."
+        "tests/security/policy.py with the roles that may call it (README, 'Lifecycle and roles')."
     )
 
 

@@ -1,4 +1,4 @@
-"""Every page of the URLconf, as every role: the policy of DESIGN.md, and nothing changed by a refusal.
+"""Every page of the URLconf, as every role: the README's policy, and nothing changed by a refusal.
 
 The walk discovers the pages; tests/security/policy.py says who may open each. A pattern the
 table does not know fails ``test_every_page_has_an_expectation`` — add it to PAGES there.
@@ -33,7 +33,7 @@ def test_every_page_has_an_expectation():
     assert not unnamed, f"URL patterns without a name cannot be checked: {unnamed}. Give each a name."
     assert not unknown, (
         f"No access expectation for {unknown}. Add each to PAGES in tests/security/policy.py, saying which "
-        "roles may GET and POST it (DESIGN.md, Roles); a page nobody decided on must not ship."
+        "roles may GET and POST it (README, 'Lifecycle and roles'); a page nobody decided on must not ship."
     )
 
 

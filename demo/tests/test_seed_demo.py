@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 
 from campaigns.models import CAMPAIGN_CHANNELS, Campaign, Channel
-from handoffs import demo_data
+from demo import data as demo_data
 from handoffs.models import Handoff, SalesRep, ServiceLevel
 from leads.channels import channel_from_utm
 from leads.models import (

@@ -1,6 +1,6 @@
 """The fixed ingredients of the demo data: people, companies, campaigns and what sales writes.
 
-Only data lives here; handoffs.demo draws from it with a seeded random generator.
+Only data lives here; demo.simulation draws from it with a seeded random generator.
 """
 
 from dataclasses import dataclass

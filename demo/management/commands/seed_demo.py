@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from campaigns.models import Campaign
-from handoffs.demo import seed_demo
+from demo.simulation import seed_demo
 from leads.models import Lead
 
 

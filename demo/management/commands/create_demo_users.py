@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from crm.demo import DEMO_PASSWORD, ensure_demo_users
+from demo.users import DEMO_PASSWORD, ensure_demo_users
 
 
 class Command(BaseCommand):

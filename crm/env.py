@@ -79,6 +79,6 @@ def redis_next_db(url):
     number = redis_database(url)[1] + 1
     if parts.scheme == "unix":
         query = {**parse_qs(parts.query), "db": [str(number)]}
-        return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+        return f"unix://{parts.netloc}{parts.path}?{urlencode(query, doseq=True)}"  # urlunsplit drops the //
     query = {key: value for key, value in parse_qs(parts.query).items() if key != "db"}
     return urlunsplit(parts._replace(path=f"/{number}", query=urlencode(query, doseq=True)))

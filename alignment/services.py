@@ -1,9 +1,11 @@
-"""Writes of the project package: the service level and the quarterly goals."""
+"""Writes of the project package: the service level, the quarterly goals, a digest's resend."""
 
 from django.db import transaction
 
+from alignment import digests
 from alignment.models import QuarterlyGoal
 from crm import roles
+from crm.queue import enqueue_on_commit
 from crm.roles import Perm
 from handoffs.models import ServiceLevel
 
@@ -38,3 +40,16 @@ def quarterly_goal_set(*, year, quarter, actor, **values):
     goal.full_clean()
     goal.save()
     return goal
+
+
+@transaction.atomic
+def digest_resend(*, digest, actor):
+    """Send the digest's failed and outcome-unknown deliveries once more (managers only); return how many.
+
+    A recipient whose delivery's outcome was unknown may get a second copy: that is the manager's call.
+    """
+    roles.require(actor, Perm.MANAGE_TEAM)
+    ids = digests.digest_resend(digest_id=digest.pk)
+    for delivery_id in ids:
+        enqueue_on_commit("crm.tasks.deliver_digest", delivery_id)
+    return len(ids)

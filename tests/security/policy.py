@@ -55,6 +55,7 @@ PAGES = {
     "team-settings": Page(get=MANAGERS, post=MANAGERS),
     "digest-list": Page(get=READERS),
     "digest-detail": Page(get=READERS, obj="digest"),
+    "digest-resend": Page(post=MANAGERS, obj="digest"),
     # Campaigns.
     "campaigns:list": Page(get=READERS),
     "campaigns:export": Page(get=READERS),

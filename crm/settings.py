@@ -406,6 +406,12 @@ if not DEBUG:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
+# JSON nested past crm.parsers.MAX_DEPTH levels answers 400 (a RecursionError answered 500).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "crm.parsers.NestingLimitedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 LOGGING = {
     "version": 1,

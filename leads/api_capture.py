@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from crm.client_ip import client_ip
+from crm.parsers import NestingLimitedJSONParser
 from leads.capture import enabled_capture_form, origin_allowed
 from leads.models import Touchpoint
 from leads.scoring import ScoringConfig
@@ -246,7 +247,7 @@ class CaptureView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     # Multipart too: a page posting `new FormData(form)` sends it, and its lead is as valid.
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [NestingLimitedJSONParser, FormParser, MultiPartParser]
     renderer_classes = [JSONRenderer]
     throttle_classes = [CaptureIPThrottle, CaptureFormThrottle]
 

@@ -5,6 +5,8 @@ CSV and the report API fail; deeply nested JSON made the authenticated API fail 
 RecursionError. Neither is the server's fault: the client hears 400 with a reason.
 """
 
+import json
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -64,3 +66,46 @@ def test_an_unhandled_api_error_answers_json_and_a_page_error_html(manager, monk
     page = manager.get(reverse("home"), {"week": "2026-W10"})
     assert page.status_code == 500
     assert page["Content-Type"].startswith("text/html")
+
+
+def _nested(depth):
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("depth", (33, 2_000, 200_000))
+@pytest.mark.parametrize("method", ("post", "patch"))
+def test_deeply_nested_json_on_the_api_answers_400(manager, users, method, depth):
+    from leads.models import Lead
+
+    lead = Lead.objects.create(email="nested@example.com")
+    url = "/api/v1/leads/" if method == "post" else f"/api/v1/leads/{lead.pk}/"
+    body = '{"email": "n@example.com", "first_name": ' + _nested(depth) + "}"
+    response = getattr(manager, method)(url, body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["detail"]
+    assert not Lead.objects.filter(email="n@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_json_within_the_nesting_limit_is_read(manager):
+    from crm.parsers import MAX_DEPTH, json_depth
+
+    assert json_depth(json.loads(_nested(MAX_DEPTH))) == MAX_DEPTH
+    response = manager.post(
+        "/api/v1/leads/",
+        json.dumps({"email": "flat@example.com", "first_name": "Ada"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_deeply_nested_json_on_the_capture_endpoint_answers_400(client):
+    from leads.tests.factories import CaptureFormFactory
+
+    form = CaptureFormFactory()
+    body = '{"email": ' + _nested(2_000) + "}"
+    response = client.post(f"/api/v1/capture/{form.key}/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested deeper than" in response.json()["detail"]

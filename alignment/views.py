@@ -5,6 +5,7 @@ import re
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -17,7 +18,7 @@ from alignment.models import Audience, Digest, DigestDelivery, QuarterlyGoal
 from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
-from crm.weeks import InvalidWeek, Quarter, Week
+from crm.weeks import FIRST_YEAR, LAST_YEAR, InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -58,14 +59,18 @@ def home(request):
 @perm_required(Perm.READ)
 def campaigns_csv(request):
     """Download the dashboard's campaign table of the week as CSV."""
-    week = _week_from(request)
+    try:
+        # A download has no page to carry a message: a wrong week is the client's error.
+        week = Week.parse(request.GET["week"]) if request.GET.get("week") else Week.last_complete()
+    except InvalidWeek as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     rows = dashboard.campaigns_csv_rows(weekly_metrics(week))
     return stream_csv(rows, f"campaigns-{week.label}.csv")
 
 
 def _quarter_from(request):
     match = QUARTER_RE.match(request.GET.get("quarter", ""))
-    if match:
+    if match and FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         return Quarter(int(match.group(1)), int(match.group(2)))
     return Quarter.of_week(Week.current())
 

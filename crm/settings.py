@@ -422,6 +422,19 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# --- Client address and abuse limits (SECURITY.md, "Edges") -------------------------
+# Proxies we run in front of Tandem, each appending to X-Forwarded-For (crm/client_ip.py);
+# 0: none, REMOTE_ADDR is the client. Every per-client limit and the sign-in lock-out use it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
+# JSON nested past crm.parsers.MAX_DEPTH levels answers 400 (a RecursionError answered 500).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "crm.parsers.NestingLimitedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

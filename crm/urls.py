@@ -26,3 +26,6 @@ urlpatterns = [
     # Last among the api/v1/ paths: the capture and report endpoints are more specific.
     path("api/v1/", include("alignment.api_router")),
 ]
+
+# An unhandled error under /api/ answers JSON like every other API answer (SECURITY.md, "Edges").
+handler500 = "crm.views.server_error"

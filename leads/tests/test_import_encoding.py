@@ -75,9 +75,7 @@ def test_names_in_any_script_are_accepted():
 def test_the_capture_api_answers_400_for_a_control_character(users):
     client = APIClient()
     client.force_authenticate(users["marketing"])
-    response = client.post(
-        "/api/v1/leads/", {"email": "ada@example.com", "last_name": "Love\x1blace"}, format="json"
-    )
+    response = client.post("/api/v1/leads/", {"email": "ada@example.com", "last_name": "Love\x1blace"}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["last_name"]
     assert not Lead.objects.exists()
 

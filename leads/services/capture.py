@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
+from crm.validators import validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
 from leads.models import Lead, Touchpoint
@@ -73,6 +74,10 @@ def _clean_profile(data):
         else:
             max_length = Lead._meta.get_field(field).max_length
             value = str(value).strip()[:max_length]
+            try:
+                validate_name_text(value)
+            except ValidationError as error:
+                raise ValidationError({field: error.messages}) from None
         values[field] = value
     return values
 

@@ -129,41 +129,59 @@ def _insert_fields(model):
 
 
 def _new_lead_and_touch_sql(connection):
-    """One INSERT of a new lead and its first touchpoint (a CTE): the lead unless its e-mail is a
-    lead's or a merged lead's alias (checked first, so a known e-mail takes no id from the
-    sequence) or was inserted meanwhile (ON CONFLICT DO NOTHING, as _insert_unless_taken), the
-    touchpoint only if the lead was inserted. Parameters: the lead's fields, the e-mail twice,
-    the touchpoint's fields but its lead."""
-    qn = connection.ops.quote_name
+    """One INSERT of a new lead and its first touchpoint (a CTE).
 
-    def casts(fields):
-        return ", ".join(f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+    The touch's campaign is resolved in the statement as _resolve_campaign does: the first
+    campaign whose utm_campaign matches (case-insensitive; NULL matches none), else the default.
+    The lead is inserted unless its e-mail is a lead's or a merged lead's alias (checked first,
+    so a known e-mail takes no id from the sequence) or was inserted meanwhile (ON CONFLICT DO
+    NOTHING, as _insert_unless_taken); the touchpoint only if the lead was. Parameters: the utm
+    campaign, the default campaign's id, the lead's fields but its campaigns, the e-mail twice,
+    the touchpoint's fields but its lead and campaign. Returns (touchpoint id, lead id, campaign id).
+    """
+    qn = connection.ops.quote_name
+    utm_sql, utm_params = (
+        Campaign.objects.filter(utm_campaign__iexact=_UTM_PROBE)
+        .order_by("pk")
+        .values("pk")[:1]
+        .query.get_compiler(connection=connection)
+        .as_sql()
+    )
+    if tuple(utm_params) != (_UTM_PROBE,):
+        raise ValueError("the utm campaign must reach the SQL as its only parameter")
+    campaign_columns = {"first_touch_campaign_id": "touch_campaign.id", "last_touch_campaign_id": "touch_campaign.id"}
+
+    def select(fields, given):
+        return ", ".join(given.get(f.column) or f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
 
     lead_fields = _insert_fields(Lead)
     touch_fields = [f for f in _insert_fields(Touchpoint) if f.name != "lead"]
-    return (
-        (
-            f"WITH new_lead AS (INSERT INTO {qn(Lead._meta.db_table)} ({', '.join(qn(f.column) for f in lead_fields)}) "
-            f"SELECT {casts(lead_fields)} "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
-            f"AND NOT EXISTS (SELECT 1 FROM {qn(LeadAlias._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
-            f"ON CONFLICT DO NOTHING RETURNING {qn(Lead._meta.pk.column)}) "
-            f"INSERT INTO {qn(Touchpoint._meta.db_table)} "
-            f"({qn('lead_id')}, {', '.join(qn(f.column) for f in touch_fields)}) "
-            f"SELECT new_lead.{qn(Lead._meta.pk.column)}, {casts(touch_fields)} FROM new_lead "
-            f"RETURNING {qn(Touchpoint._meta.pk.column)}, {qn('lead_id')}"
-        ),
-        lead_fields,
-        touch_fields,
+    lead_pk, touch_pk = qn(Lead._meta.pk.column), qn(Touchpoint._meta.pk.column)
+    sql = (
+        f"WITH touch_campaign AS (SELECT COALESCE(({utm_sql}), CAST(%s AS bigint)) AS id), "
+        f"new_lead AS (INSERT INTO {qn(Lead._meta.db_table)} ({', '.join(qn(f.column) for f in lead_fields)}) "
+        f"SELECT {select(lead_fields, campaign_columns)} FROM touch_campaign "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {qn(LeadAlias._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
+        f"ON CONFLICT DO NOTHING RETURNING {lead_pk}, {qn('first_touch_campaign_id')}) "
+        f"INSERT INTO {qn(Touchpoint._meta.db_table)} "
+        f"({qn('lead_id')}, {', '.join(qn(f.column) for f in touch_fields)}) "
+        f"SELECT new_lead.{lead_pk}, {select(touch_fields, {'campaign_id': 'new_lead.first_touch_campaign_id'})} "
+        f"FROM new_lead RETURNING {touch_pk}, {qn('lead_id')}, {qn('campaign_id')}"
     )
+    lead_fields = [f for f in lead_fields if f.column not in campaign_columns]
+    touch_fields = [f for f in touch_fields if f.column != "campaign_id"]
+    return sql, lead_fields, touch_fields
 
 
+_UTM_PROBE = "probe-utm-campaign-of-a-new-lead"
 _NEW_LEAD_SQL = {}
 
 
-def _insert_new_lead_with_touch(lead, touchpoint):
-    """Write a new lead and its touchpoint in one statement; return False (nothing written) when
-    the e-mail is known, as a lead or an alias: the caller then takes the locked path.
+def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campaign):
+    """Write a new lead and its touchpoint in one statement, their campaign resolved from
+    ``utm_campaign`` (else ``default_campaign``) in it; return False (nothing written) when the
+    e-mail is known, as a lead or an alias: the caller then takes the locked path.
 
     In autocommit (the capture endpoint) the statement is its own transaction: no BEGIN, lookup
     or COMMIT round trips. The rows, pre_save values and save signals are those of Model.save().
@@ -178,7 +196,8 @@ def _insert_new_lead_with_touch(lead, touchpoint):
     sql, lead_fields, touch_fields = found
     signals.pre_save.send(sender=Lead, instance=lead, raw=False, using=using, update_fields=None)
     signals.pre_save.send(sender=Touchpoint, instance=touchpoint, raw=False, using=using, update_fields=None)
-    params = [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
+    params = [utm_campaign or None, default_campaign.pk if default_campaign is not None else None]
+    params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
     params += [lead.email, lead.email]
     params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]
     # Inside a caller's transaction, a savepoint: a failed statement leaves that transaction usable.
@@ -188,7 +207,8 @@ def _insert_new_lead_with_touch(lead, touchpoint):
         row = cursor.fetchone()
     if row is None:
         return False
-    lead.pk, touchpoint.pk = row[1], row[0]
+    touchpoint.pk, lead.pk, campaign_id = row
+    lead.first_touch_campaign_id = lead.last_touch_campaign_id = touchpoint.campaign_id = campaign_id
     touchpoint.lead = lead
     for instance, model in ((lead, Lead), (touchpoint, Touchpoint)):
         instance._state.adding, instance._state.db = False, using
@@ -213,14 +233,9 @@ def lead_capture(
     utm = {field: str(data.get(field) or "").strip()[:200] for field in UTM_FIELDS}
     now = occurred_at or timezone.now()
     config = config or scoring.ScoringConfig.current()
-    touch_campaign = _resolve_campaign(utm["utm_campaign"], campaign or (form.campaign if form else None))
-    variant = None
-    if touch_campaign is not None and utm["utm_content"]:
-        variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
+    default_campaign = campaign or (form.campaign if form else None)
     channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
     touch_values = {
-        "campaign": touch_campaign,
-        "variant": variant,
         "form": form,
         "kind": kind,
         "channel": channel,
@@ -229,19 +244,27 @@ def lead_capture(
         "occurred_at": now,
         **utm,
     }
-    fresh = _new_lead(email, channel, touch_campaign, now, profile, config)
-    if fresh.score < config.profile.mql_threshold:
-        # The common case, a new e-mail that stays NEW, in one statement; a known e-mail, or a new
-        # lead that becomes an MQL (a transition and a hand-off), takes the locked path below.
-        touchpoint = Touchpoint(lead=fresh, **touch_values)
-        if _insert_new_lead_with_touch(fresh, touchpoint):
-            return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+    if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
+        fresh = _new_lead(email, channel, None, now, profile, config)
+        if fresh.score < config.profile.mql_threshold:
+            # The common case, a new e-mail that stays NEW, in one statement; a known e-mail, or a
+            # new lead that becomes an MQL (a transition and a hand-off), takes the locked path below.
+            touchpoint = Touchpoint(lead=fresh, **touch_values)
+            if _insert_new_lead_with_touch(
+                fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
+            ):
+                return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+    touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
+    variant = None
+    if touch_campaign is not None and utm["utm_content"]:
+        variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
+    touch_values.update(campaign=touch_campaign, variant=variant)
 
     with transaction.atomic():
         lead = lead_by_email(email, lock=True)
         created = False
         if lead is None:
-            lead = fresh
+            lead = _new_lead(email, channel, touch_campaign, now, profile, config)
             created = _insert_unless_taken(lead)
             if not created:
                 # A concurrent capture inserted the e-mail first: lock and extend its lead.

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 # Event types: "<object>.<what happened>". The payload keys each one carries are listed beside it;
 # ``actor`` (the user, or None for the public forms and tasks) comes with every event.
-LEAD_CREATED = "lead.created"  # lead; source ("capture", "api", "import", "manual")
+# The bulk import sends lead_id instead of lead for its lead events (its leads are plain rows).
+LEAD_CREATED = "lead.created"  # lead; source (Touchpoint.Kind: "form", "api", "import", "manual")
 LEAD_STATUS_CHANGED = "lead.status_changed"  # lead, from_status, to_status, note
 LEAD_WON = "lead.won"  # lead, deal_value (sent with lead.status_changed)
 LEAD_LOST = "lead.lost"  # lead, lost_reason, deal_value (sent with lead.status_changed)

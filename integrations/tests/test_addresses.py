@@ -45,7 +45,7 @@ def test_only_http_and_https_are_accepted(url, users):
 def test_a_host_resolving_to_a_private_address_is_refused(users, settings, monkeypatch):
     settings.WEBHOOK_ALLOW_PRIVATE = False
     public, private = ("93.184.215.14", 443), ("10.0.0.7", 443)
-    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", public), (socket.AF_INET, socket.SOCK_STREAM, 6, "", private)]
+    answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", address) for address in (public, private)]
     monkeypatch.setattr(transport.socket, "getaddrinfo", lambda *args, **kwargs: answers)
     with pytest.raises(ValidationError):
         services.endpoint_create(actor=users["managers"], url="https://rebind.example.com/", events=["lead.created"])

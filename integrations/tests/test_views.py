@@ -23,7 +23,8 @@ def test_a_manager_registers_an_endpoint_on_the_page(manager_client, receiver, u
         {"url": receiver.url, "events": [events.LEAD_CREATED, events.LEAD_WON], "format": "json", "active": "on"},
     )
     endpoint = WebhookEndpoint.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("integrations:endpoint_detail", args=[endpoint.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("integrations:endpoint_detail", args=[endpoint.pk])
     assert endpoint.events == [events.LEAD_CREATED, events.LEAD_WON] and endpoint.owner == users["managers"]
     page = manager_client.get(response["Location"]).content.decode()
     assert endpoint.secret in page

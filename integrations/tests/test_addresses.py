@@ -36,7 +36,9 @@ def test_a_private_or_loopback_address_is_refused(url, users, settings):
     assert not WebhookEndpoint.objects.exists()
 
 
-@pytest.mark.parametrize("url", ["ftp://hooks.example.com/x", "file:///etc/passwd", "gopher://example.com/", "http:///x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://hooks.example.com/x", "file:///etc/passwd", "gopher://example.com/", "http:///x"]
+)
 def test_only_http_and_https_are_accepted(url, users):
     with pytest.raises(ValidationError):
         services.endpoint_create(actor=users["managers"], url=url, events=[events.LEAD_CREATED])

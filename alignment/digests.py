@@ -31,6 +31,7 @@ from django.utils import timezone
 from alignment import selectors
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, DigestDelivery
+from crm import events
 from crm.weeks import Week
 
 log = logging.getLogger(__name__)
@@ -187,9 +188,11 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
     week = week or Week.last_complete(now)
     metrics = weekly_metrics(week, now=now)
     to_send = []
+    built = False
     for audience in Audience.values:
         digest = Digest.objects.select_for_update().filter(week=week.label, audience=audience).first()
         if digest is None or force:
+            built = True
             rendered = digest_render(metrics=metrics, audience=audience, now=now)
             fields = {
                 "subject": rendered.subject[:200],
@@ -214,6 +217,8 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
         else:
             digest_refresh_state(digest_id=digest.pk)
         to_send.extend(ids)
+    if built:
+        events.emit(events.REPORT_STORED, report=metrics, week=week.label, actor=None)
     return to_send
 
 

@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 
 from campaigns.models import Campaign, Spend, Variant
 from campaigns.selectors import outside_references
+from crm import events
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -90,7 +91,10 @@ def campaign_create(*, actor, **fields):
     unknown = set(fields) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
-    return _save_campaign(Campaign(**fields))
+    with transaction.atomic():
+        campaign = _save_campaign(Campaign(**fields))
+        events.emit(events.CAMPAIGN_CREATED, campaign=campaign, actor=actor)
+    return campaign
 
 
 def campaign_update(*, campaign, actor, **changes):
@@ -100,13 +104,17 @@ def campaign_update(*, campaign, actor, **changes):
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     for field, value in changes.items():
         setattr(campaign, field, value)
-    return _save_campaign(campaign)
+    with transaction.atomic():
+        _save_campaign(campaign)
+        events.emit(events.CAMPAIGN_CHANGED, campaign=campaign, actor=actor, changed=sorted(changes))
+    return campaign
 
 
 def campaign_archive(*, campaign, actor):
     """Archive the campaign: hidden from the list and pickers, its history kept."""
     Campaign.objects.filter(pk=campaign.pk).update(archived=True)
     campaign.archived = True
+    events.emit(events.CAMPAIGN_CHANGED, campaign=campaign, actor=actor, changed=["archived"])
     return campaign
 
 
@@ -114,6 +122,7 @@ def campaign_restore(*, campaign, actor):
     """Bring an archived campaign back to the list."""
     Campaign.objects.filter(pk=campaign.pk).update(archived=False)
     campaign.archived = False
+    events.emit(events.CAMPAIGN_CHANGED, campaign=campaign, actor=actor, changed=["archived"])
     return campaign
 
 

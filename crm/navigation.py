@@ -31,6 +31,7 @@ NAV_ITEMS = [
     NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
     NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
     NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
+    NavItem("Webhooks", "integrations:endpoint_list", Perm.MANAGE_WEBHOOKS, "broadcast", "team"),
     NavItem("API token", "api-token", Perm.READ, "key", section="account"),
 ]
 

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     ANSWER_HANDOFFS = "answer_handoffs"  # object-level: own hand-offs only for sales
     ASSIGN_HANDOFFS = "assign_handoffs"
     MANAGE_TEAM = "manage_team"  # service level, goals, anyone's leads
+    MANAGE_WEBHOOKS = "manage_webhooks"  # outbound webhook endpoints and their deliveries
 
 
 POLICY = {
@@ -52,6 +53,7 @@ POLICY = {
     Perm.ANSWER_HANDOFFS: {SALES, MANAGERS},
     Perm.ASSIGN_HANDOFFS: {MANAGERS},
     Perm.MANAGE_TEAM: {MANAGERS},
+    Perm.MANAGE_WEBHOOKS: {MANAGERS},
 }
 
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "leads",
     "handoffs",
     "alignment",
+    "integrations",
     "demo",
 ]
 
@@ -254,7 +255,18 @@ CELERY_BEAT_SCHEDULE = {
         # The safety net for MQLs whose hand-off was not queued (the broker was down).
         "schedule": crontab(minute="*/5"),
     },
+    "sweep-webhooks": {
+        "task": "integrations.tasks.sweep_webhooks",
+        # Due webhook retries whose message was lost, and endpoints failing for a day.
+        "schedule": crontab(minute="*"),
+    },
 }
+
+# --- Outbound webhooks (integrations/) -----------------------------------------
+# Private, loopback and reserved hosts are refused unless this is on (a local receiver in development).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("handoffs/", include("handoffs.urls")),
     path("api/v1/capture/", include("leads.capture_urls")),
+    path("settings/webhooks/", include("integrations.urls")),
+    path("api/v1/webhooks/", include("integrations.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP forbids inline scripts.

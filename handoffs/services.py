@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from crm import events
 from crm.errors import Conflict, Refused
 from crm.queue import enqueue_on_commit
 from handoffs.models import Handoff, SalesRep, ServiceLevel
@@ -141,6 +142,7 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None, noti
             raise HandoffExists(locked) from None
         if notify:
             _queue_assigned_notification(handoff)
+        events.emit(events.HANDOFF_CREATED, handoff=handoff, actor=actor)
     lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return handoff
 
@@ -207,6 +209,7 @@ def handoff_accept(*, handoff, actor, at=None):
         locked.responded_by = actor
         locked.first_contact_deadline = now + datetime.timedelta(hours=level.hours_to_first_contact)
         locked.save(update_fields=["outcome", "assigned_to", "responded_at", "responded_by", "first_contact_deadline"])
+        events.emit(events.HANDOFF_ACCEPTED, handoff=locked, actor=actor)
     return locked
 
 
@@ -241,6 +244,7 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
         locked.responded_at = now
         locked.responded_by = actor
         locked.save(update_fields=["outcome", "reject_reason", "feedback", "responded_at", "responded_by"])
+        events.emit(events.HANDOFF_REJECTED, handoff=locked, actor=actor, reason=reason, feedback=locked.feedback)
     return locked
 
 

@@ -9,6 +9,7 @@ from django.db.models import signals
 from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
+from crm import events
 from crm.validators import validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
@@ -286,6 +287,8 @@ def lead_capture(
         )
         if fields:
             _bump(lead, fields, now)
+        if created:
+            events.emit(events.LEAD_CREATED, lead=lead, actor=actor, source=kind)
         became_mql = False
         if lead.status in (Lead.Status.NEW, Lead.Status.RECYCLED) and lead.score >= config.profile.mql_threshold:
             lead_transition(

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm import events
 from leads.models import Lead, StatusChange, can_transition
 from leads.services.base import InvalidTransition, _bump, _lock, _positive_money, _sync
 from leads.signals import lead_became_mql
@@ -43,12 +44,27 @@ def lead_transition(
                 raise ValidationError({"lost_reason": "Say why the lead was lost."})
             locked.lost_reason = lost_reason
             fields.append("lost_reason")
+        from_status = locked.status
         StatusChange.objects.create(
-            lead=locked, from_status=locked.status, to_status=to_status, changed_by=actor, changed_at=now, note=note
+            lead=locked, from_status=from_status, to_status=to_status, changed_by=actor, changed_at=now, note=note
         )
         locked.status = to_status
         locked.status_changed_at = now
         _bump(locked, fields, now)
+        events.emit(
+            events.LEAD_STATUS_CHANGED,
+            lead=locked,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+        if to_status == Lead.Status.WON:
+            events.emit(events.LEAD_WON, lead=locked, actor=actor, deal_value=locked.deal_value)
+        elif to_status == Lead.Status.LOST:
+            events.emit(
+                events.LEAD_LOST, lead=locked, actor=actor, lost_reason=locked.lost_reason, deal_value=locked.deal_value
+            )
         if to_status == Lead.Status.MQL:
             lead_id = locked.pk
             # robust: the lead is committed whatever happens to the announcement (a broker

@@ -113,6 +113,14 @@ PAGES = {
     "handoffs:rep_update": Page(post=MANAGERS),
     "handoffs:pipeline": Page(get=REPS),
     "handoffs:pipeline_move": Page(post=OWNER),
+    # Outbound webhooks (integrations): managers only.
+    "integrations:endpoint_list": Page(get=MANAGERS),
+    "integrations:endpoint_create": Page(get=MANAGERS, post=MANAGERS),
+    "integrations:endpoint_detail": Page(get=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_edit": Page(get=MANAGERS, post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_rotate": Page(post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_delete": Page(post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:delivery_resend": Page(post=MANAGERS, obj="webhook_delivery"),
     # API documentation (the schema describes the contract; it holds no data).
     "schema": Page(get=ANYONE),
     "swagger-ui": Page(get=ANYONE),
@@ -189,4 +197,11 @@ OPERATIONS = {
     ("DELETE", "/api/v1/forms/{id}/"): Operation(MARKETERS, obj="capture_form"),
     ("GET", "/api/v1/reports/weekly/"): Operation(READERS),
     ("POST", "/api/v1/capture/{form_key}/"): Operation(ANYONE),
+    # Outbound webhooks (integrations): managers only.
+    ("GET", "/api/v1/webhooks/"): Operation(MANAGERS),
+    ("POST", "/api/v1/webhooks/"): Operation(MANAGERS),
+    ("GET", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("PATCH", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("DELETE", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries/"): Operation(MANAGERS, obj="webhook_endpoint"),
 }

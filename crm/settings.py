@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "leads",
     "handoffs",
     "alignment",
+    "privacy",
     "demo",
 ]
 
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "crm.middleware.RefuseNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.LoginRequiredMiddleware",
+    # Audit: who acts in this request, and its request id (crm.audit).
+    "crm.middleware.AuditContextMiddleware",
     # Last, so that a locked-out sign-in is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]

@@ -19,6 +19,7 @@ LAYERS = {
     "handoffs": 3,
     "alignment": 4,  # the weekly numbers and everything that shows or sends them
     "integrations": 5,  # outbound webhooks, audit and data rights: they listen to every app
+    "privacy": 5,  # a person's data: export and erasure across every app
     "demo": 6,  # the demo data writes through every app's services
     "bench": 7,
     "tests": 7,

@@ -5,44 +5,102 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crm', '0005_move_weekly_numbers_to_alignment'),
+        ("crm", "0005_move_weekly_numbers_to_alignment"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('object_type', models.CharField(choices=[('lead', 'Lead'), ('handoff', 'Hand-off'), ('campaign', 'Campaign'), ('variant', 'Variant'), ('spend', 'Spend'), ('scoring_rule', 'Scoring rule'), ('icp', 'Ideal customer profile'), ('service_level', 'Service level'), ('goal', 'Quarterly goal'), ('sales_rep', 'Sales rep settings'), ('role', 'Roles of a user'), ('token', 'API token')], max_length=20)),
-                ('object_id', models.CharField(max_length=40)),
-                ('parent_type', models.CharField(blank=True, choices=[('lead', 'Lead'), ('handoff', 'Hand-off'), ('campaign', 'Campaign'), ('variant', 'Variant'), ('spend', 'Spend'), ('scoring_rule', 'Scoring rule'), ('icp', 'Ideal customer profile'), ('service_level', 'Service level'), ('goal', 'Quarterly goal'), ('sales_rep', 'Sales rep settings'), ('role', 'Roles of a user'), ('token', 'API token')], max_length=20)),
-                ('parent_id', models.CharField(blank=True, max_length=40)),
-                ('action', models.CharField(max_length=40)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('actor_kind', models.CharField(choices=[('user', 'User'), ('token', 'API token'), ('import', 'Import job'), ('system', 'System')], max_length=10)),
-                ('actor_id', models.CharField(blank=True, max_length=40)),
-                ('actor_label', models.CharField(blank=True, max_length=150)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "object_type",
+                    models.CharField(
+                        choices=[
+                            ("lead", "Lead"),
+                            ("handoff", "Hand-off"),
+                            ("campaign", "Campaign"),
+                            ("variant", "Variant"),
+                            ("spend", "Spend"),
+                            ("scoring_rule", "Scoring rule"),
+                            ("icp", "Ideal customer profile"),
+                            ("service_level", "Service level"),
+                            ("goal", "Quarterly goal"),
+                            ("sales_rep", "Sales rep settings"),
+                            ("role", "Roles of a user"),
+                            ("token", "API token"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("object_id", models.CharField(max_length=40)),
+                (
+                    "parent_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("lead", "Lead"),
+                            ("handoff", "Hand-off"),
+                            ("campaign", "Campaign"),
+                            ("variant", "Variant"),
+                            ("spend", "Spend"),
+                            ("scoring_rule", "Scoring rule"),
+                            ("icp", "Ideal customer profile"),
+                            ("service_level", "Service level"),
+                            ("goal", "Quarterly goal"),
+                            ("sales_rep", "Sales rep settings"),
+                            ("role", "Roles of a user"),
+                            ("token", "API token"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("parent_id", models.CharField(blank=True, max_length=40)),
+                ("action", models.CharField(max_length=40)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[
+                            ("user", "User"),
+                            ("token", "API token"),
+                            ("import", "Import job"),
+                            ("system", "System"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("actor_id", models.CharField(blank=True, max_length=40)),
+                ("actor_label", models.CharField(blank=True, max_length=150)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("request_id", models.CharField(blank=True, max_length=64)),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id', '-at'], name='crm_audit_object'), models.Index(fields=['parent_type', 'parent_id', '-at'], name='crm_audit_parent'), models.Index(fields=['actor_label', '-at'], name='crm_audit_actor')],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id", "-at"], name="crm_audit_object"),
+                    models.Index(fields=["parent_type", "parent_id", "-at"], name="crm_audit_parent"),
+                    models.Index(fields=["actor_label", "-at"], name="crm_audit_actor"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AuditPersonalValues',
+            name="AuditPersonalValues",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lead_id', models.BigIntegerField(db_index=True)),
-                ('changes', models.JSONField(default=dict)),
-                ('entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='personal', to='crm.auditentry')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("lead_id", models.BigIntegerField(db_index=True)),
+                ("changes", models.JSONField(default=dict)),
+                (
+                    "entry",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="personal", to="crm.auditentry"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit personal values',
+                "verbose_name_plural": "audit personal values",
             },
         ),
     ]

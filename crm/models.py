@@ -57,6 +57,23 @@ class AuditEntry(models.Model):
     def __str__(self):
         return f"{self.get_object_type_display()} {self.object_id}: {self.action}"
 
+    def field_changes(self):
+        """Return [(field, old, new, erased)] with the personal values put back where they are kept."""
+        try:
+            personal = self.personal.changes
+        except AuditPersonalValues.DoesNotExist:
+            personal = {}
+        rows = []
+        for name, change in sorted(self.changes.items()):
+            if change.get("personal"):
+                kept = personal.get(name)
+                erased = kept is None
+                change = kept or {}
+            else:
+                erased = False
+            rows.append((name, change.get("old"), change.get("new"), erased))
+        return rows
+
 
 class AuditPersonalValues(models.Model):
     """The personal part of an entry's changes (old and new values of personal fields).

@@ -112,6 +112,12 @@ PAGES = {
     "handoffs:rep_update": Page(post=MANAGERS),
     "handoffs:pipeline": Page(get=REPS),
     "handoffs:pipeline_move": Page(post=OWNER),
+    # The audit trail and a person's data (privacy/): managers only.
+    "privacy:audit-list": Page(get=MANAGERS),
+    "privacy:audit-export": Page(get=MANAGERS),
+    "privacy:home": Page(get=MANAGERS),
+    "privacy:export": Page(get=MANAGERS, obj="lead"),
+    "privacy:erase": Page(get=MANAGERS, post=MANAGERS, obj="lead"),
     # API documentation (the schema describes the contract; it holds no data).
     "schema": Page(get=ANYONE),
     "swagger-ui": Page(get=ANYONE),
@@ -188,4 +194,7 @@ OPERATIONS = {
     ("DELETE", "/api/v1/forms/{id}/"): Operation(MARKETERS, obj="capture_form"),
     ("GET", "/api/v1/reports/weekly/"): Operation(READERS),
     ("POST", "/api/v1/capture/{form_key}/"): Operation(ANYONE),
+    # A person's data (privacy/): managers only.
+    ("GET", "/api/v1/privacy/leads/{id}/export/"): Operation(MANAGERS, obj="lead"),
+    ("POST", "/api/v1/privacy/leads/{id}/erase/"): Operation(MANAGERS, obj="lead"),
 }

@@ -5,6 +5,7 @@ from django.db import transaction
 from alignment import digests
 from alignment.models import QuarterlyGoal
 from crm import roles
+from crm.audit import ObjectType, audit_change, snapshot
 from crm.queue import enqueue_on_commit
 from crm.roles import Perm
 from handoffs.models import ServiceLevel
@@ -19,12 +20,14 @@ def service_level_update(*, actor, **values):
     roles.require(actor, Perm.MANAGE_TEAM)
     level = ServiceLevel.current()
     level = ServiceLevel.objects.select_for_update().get(pk=level.pk)
+    before = snapshot(level, SERVICE_LEVEL_FIELDS)
     for name in SERVICE_LEVEL_FIELDS:
         if name in values:
             setattr(level, name, values[name])
     level.updated_by = actor
     level.full_clean()
     level.save()
+    audit_change(object_type=ObjectType.SERVICE_LEVEL, obj=level, before=before, user=actor)
     return level
 
 
@@ -33,12 +36,14 @@ def quarterly_goal_set(*, year, quarter, actor, **values):
     """Set the targets of one calendar quarter (managers only) and return the goal."""
     roles.require(actor, Perm.MANAGE_TEAM)
     goal, _ = QuarterlyGoal.objects.select_for_update().get_or_create(year=year, quarter=quarter)
+    before = snapshot(goal, GOAL_FIELDS)
     for name in GOAL_FIELDS:
         if name in values:
             setattr(goal, name, values[name])
     goal.updated_by = actor
     goal.full_clean()
     goal.save()
+    audit_change(object_type=ObjectType.GOAL, obj=goal, before=before, user=actor)
     return goal
 
 

@@ -6,4 +6,8 @@ class CrmConfig(AppConfig):
     verbose_name = "Tandem"
 
     def ready(self):
-        from crm import checks  # noqa: F401  (registers the system checks)
+        # The audit entries of roles and tokens, which no Tandem service writes.
+        from crm import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,  # noqa: F401
+        )

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "handoffs",
     "alignment",
     "integrations",
+    "privacy",
     "demo",
 ]
 
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "crm.middleware.RefuseNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.LoginRequiredMiddleware",
+    # Audit: who acts in this request, and its request id (crm.audit).
+    "crm.middleware.AuditContextMiddleware",
     # Last, so that a locked-out sign-in is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
+from crm.audit import Actor, acting_as
 from crm.queue import enqueue_on_commit
 from leads import scoring
 from leads.bulk_capture import leads_capture_batch, rows_prepare
@@ -443,6 +444,12 @@ class _BatchReader:
 
 def import_job_run(*, job, batch_size=BATCH_SIZE):
     """Import the job's file from its last committed row on; safe to run again at any point."""
+    # What the import changes (a lead made an MQL, its hand-off) is the import job's doing.
+    with acting_as(Actor.for_import(job.pk, f"import #{job.pk} ({job.original_name})"[:150])):
+        return _import_job_run(job=job, batch_size=batch_size)
+
+
+def _import_job_run(*, job, batch_size):
     job = ImportJob.objects.get(pk=job.pk)
     if job.state in (ImportJob.State.DONE, ImportJob.State.FAILED):
         return job

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm import events
+from crm.audit import changes_between, snapshot
 from leads.models import Lead, StatusChange, can_transition
-from leads.services.base import InvalidTransition, _bump, _lock, _positive_money, _sync
+from leads.services.base import InvalidTransition, _bump, _lock, _positive_money, _sync, audit_lead
 from leads.signals import lead_became_mql
 
 
@@ -36,6 +37,7 @@ def lead_transition(
                 locked.status, to_status, "An MQL moves on by the answer to its hand-off: accept or reject it."
             )
         fields = ["status", "status_changed_at"]
+        before = snapshot(locked, ["status", "deal_value", "lost_reason"])
         if to_status == Lead.Status.WON:
             locked.deal_value = _positive_money(deal_value)
             fields.append("deal_value")
@@ -65,6 +67,10 @@ def lead_transition(
             events.emit(
                 events.LEAD_LOST, lead=locked, actor=actor, lost_reason=locked.lost_reason, deal_value=locked.deal_value
             )
+        changes = changes_between(before, snapshot(locked, before))
+        if note:
+            changes["note"] = {"old": None, "new": note}
+        audit_lead(locked, action="status_changed", changes=changes, user=actor, at=now)
         if to_status == Lead.Status.MQL:
             lead_id = locked.pk
             # robust: the lead is committed whatever happens to the announcement (a broker

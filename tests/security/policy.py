@@ -121,6 +121,12 @@ PAGES = {
     "integrations:endpoint_rotate": Page(post=MANAGERS, obj="webhook_endpoint"),
     "integrations:endpoint_delete": Page(post=MANAGERS, obj="webhook_endpoint"),
     "integrations:delivery_resend": Page(post=MANAGERS, obj="webhook_delivery"),
+    # The audit trail and a person's data (privacy/): managers only.
+    "privacy:audit-list": Page(get=MANAGERS),
+    "privacy:audit-export": Page(get=MANAGERS),
+    "privacy:home": Page(get=MANAGERS),
+    "privacy:export": Page(get=MANAGERS, obj="lead"),
+    "privacy:erase": Page(get=MANAGERS, post=MANAGERS, obj="lead"),
     # API documentation (the schema describes the contract; it holds no data).
     "schema": Page(get=ANYONE),
     "swagger-ui": Page(get=ANYONE),
@@ -204,4 +210,7 @@ OPERATIONS = {
     ("PATCH", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
     ("DELETE", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
     ("GET", "/api/v1/webhooks/{id}/deliveries/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    # A person's data (privacy/): managers only.
+    ("GET", "/api/v1/privacy/leads/{id}/export/"): Operation(MANAGERS, obj="lead"),
+    ("POST", "/api/v1/privacy/leads/{id}/erase/"): Operation(MANAGERS, obj="lead"),
 }

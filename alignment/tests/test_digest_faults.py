@@ -184,3 +184,17 @@ def test_a_claim_that_would_expire_before_redelivery_is_refused_at_start(setting
     assert errors() == []
     settings.DIGEST_CLAIM_TIMEOUT = settings.BROKER_VISIBILITY_TIMEOUT  # the redelivered task would send again
     assert len(errors()) == 1
+
+
+def test_the_sweep_builds_last_weeks_digests_when_the_monday_run_was_lost(
+    digest_week, django_capture_on_commit_callbacks
+):
+    # Monday 9 March 07:00 the beat could not queue send_weekly_digests (Redis was down).
+    monday = Week.parse("2026-W10").end
+    with _at(monday + datetime.timedelta(hours=7)), django_capture_on_commit_callbacks(execute=True):
+        assert send_unsent_digests.delay().get() == {"queued": 0}  # the Monday run may still be on its way
+    assert not Digest.objects.exists()
+    with _at(monday + datetime.timedelta(hours=8)), django_capture_on_commit_callbacks(execute=True):
+        assert send_unsent_digests.delay().get() == {"queued": 4}
+    assert set(Digest.objects.values_list("week", "state")) == {("2026-W10", "sent")}
+    assert len(mail.outbox) == 4

@@ -180,8 +180,8 @@ def expired_claims_mark_unknown(*, now, deliveries=None):
 def weekly_digests_prepare(*, week=None, force=False, now=None):
     """Build (or reuse) the week's digest per audience and its delivery rows; return the ids still to send.
 
-    With force, the content is rebuilt and every delivery that was sent or failed is reset to
-    pending, so each recipient gets it once more; deliveries in flight are left to their sender.
+    With force, the content is rebuilt and every delivery that was sent, failed or of unknown outcome
+    is reset to pending, so each recipient gets it once more; deliveries in flight are left to their sender.
     """
     now = now or timezone.now()
     week = week or Week.last_complete(now)

@@ -10,11 +10,13 @@ queued deliveries. The clock is moved with time_machine; nothing waits.
 
 import contextlib
 import datetime
+import io
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.checks import Error, run_checks
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -86,6 +88,9 @@ def test_an_expired_claim_is_marked_unknown_and_never_resent_on_its_own(
     victim.refresh_from_db()
     assert victim.state == "unknown" and "may or may not have arrived" in victim.last_error
     assert Digest.objects.get(audience="sales").state == "partial"
+    out = io.StringIO()
+    call_command("send_weekly_digest", "--week", "2026-W10", "--dry-run", stdout=out)
+    assert f"email   {VICTIM}: outcome unknown, skipped" in out.getvalue()
 
     client.force_login(users["sales"])
     archive = client.get(reverse("digest-list")).content.decode()

@@ -203,3 +203,11 @@ def test_the_sweep_builds_last_weeks_digests_when_the_monday_run_was_lost(
         assert send_unsent_digests.delay().get() == {"queued": 4}
     assert set(Digest.objects.values_list("week", "state")) == {("2026-W10", "sent")}
     assert len(mail.outbox) == 4
+
+
+def test_beat_runs_the_sweep_every_quarter_hour(settings):
+    from crm.queue import task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-unsent-digests"]
+    assert task(entry["task"]).name == send_unsent_digests.name  # registered under the name beat sends
+    assert entry["schedule"].minute == {0, 15, 30, 45} and len(entry["schedule"].hour) == 24

@@ -181,8 +181,8 @@ def expired_claims_mark_unknown(*, now, deliveries=None):
 def weekly_digests_prepare(*, week=None, force=False, now=None):
     """Build (or reuse) the week's digest per audience and its delivery rows; return the ids still to send.
 
-    With force, the content is rebuilt and every delivery that was sent or failed is reset to
-    pending, so each recipient gets it once more; deliveries in flight are left to their sender.
+    With force, the content is rebuilt and every delivery that was sent, failed or of unknown outcome
+    is reset to pending, so each recipient gets it once more; deliveries in flight are left to their sender.
     """
     now = now or timezone.now()
     week = week or Week.last_complete(now)
@@ -316,10 +316,14 @@ def unsent_sweep(*, now=None):
 
     That is every pending delivery of a digest built more than SWEEP_GRACE ago, and every failed one
     with retries left whose last attempt is older than the longest retry delay. Expired claims are
-    marked ``unknown`` first (and not returned).
+    marked ``unknown`` first (and not returned). When the beat's Monday run never happened (the
+    broker was down at 07:00), last week's digests are built here and their deliveries returned.
     """
     now = now or timezone.now()
     last = Week.last_complete(now)
+    built = []
+    if _weekly_run_missed(last, now):
+        built = weekly_digests_prepare(week=last, now=now)
     weeks = [last.shift(-n).label for n in range(settings.DIGEST_SWEEP_WEEKS)]
     recent = DigestDelivery.objects.filter(digest__week__in=weeks)
     expired_claims_mark_unknown(now=now, deliveries=recent)
@@ -328,7 +332,16 @@ def unsent_sweep(*, now=None):
         attempts__lte=settings.DIGEST_MAX_RETRIES,
         claimed_at__lt=now - datetime.timedelta(seconds=RETRY_DELAY_MAX_SECONDS) - SWEEP_GRACE,
     )
-    return list(recent.filter(lost).order_by("pk").values_list("pk", flat=True))
+    return sorted(set(built) | set(recent.filter(lost).values_list("pk", flat=True)))
+
+
+def _weekly_run_missed(week, now):
+    """Whether the week's digests are missing SWEEP_GRACE after the beat's Monday run should have built them."""
+    schedule = settings.CELERY_BEAT_SCHEDULE.get("weekly-digests", {}).get("schedule")
+    if schedule is None:
+        return False
+    due = week.end + datetime.timedelta(hours=min(schedule.hour), minutes=min(schedule.minute)) + SWEEP_GRACE
+    return now >= due and not Digest.objects.filter(week=week.label).exists()
 
 
 @transaction.atomic

@@ -44,6 +44,7 @@ def home(request):
         "cards": dashboard.headline_cards(numbers),
         "charts": dashboard.chart_data(numbers),
         "attribution": dashboard.attribution_rows(numbers),
+        "speed": dashboard.speed_rows(numbers.first_contact),
         "attribution_labels": dashboard.ATTRIBUTION_LABELS,
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,

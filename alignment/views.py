@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
+from alignment.digests import personal_bodies
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, QuarterlyGoal
@@ -133,4 +134,8 @@ def digest_detail(request, pk):
     """Show one digest as it was sent."""
     digest = get_object_or_404(Digest, pk=pk)
     deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
-    return render(request, "alignment/digest_detail.html", {"digest": digest, "deliveries": deliveries})
+    # A member of the digest's audience reads it as it was sent to them; anyone else reads the common part.
+    reader = request.user if request.user.groups.filter(name=digest.audience).exists() else None
+    text_body, html_body = personal_bodies(digest, reader)
+    context = {"digest": digest, "deliveries": deliveries, "text_body": text_body, "html_body": html_body}
+    return render(request, "alignment/digest_detail.html", context)

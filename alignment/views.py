@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
 from alignment.digests import UNSENT as DIGEST_UNSENT
+from alignment.digests import personal_bodies
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, DigestDelivery, QuarterlyGoal
@@ -47,6 +48,7 @@ def home(request):
         "cards": dashboard.headline_cards(numbers),
         "charts": dashboard.chart_data(numbers),
         "attribution": dashboard.attribution_rows(numbers),
+        "speed": dashboard.speed_rows(numbers.first_contact),
         "attribution_labels": dashboard.ATTRIBUTION_LABELS,
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,
@@ -144,7 +146,16 @@ def digest_detail(request, pk):
     resendable = deliveries is not None and any(
         d.state in (DigestDelivery.State.FAILED, DigestDelivery.State.UNKNOWN) for d in deliveries
     )
-    context = {"digest": digest, "deliveries": deliveries, "resendable": resendable}
+    # A member of the digest's audience reads it as it was sent to them; anyone else reads the common part.
+    reader = request.user if request.user.groups.filter(name=digest.audience).exists() else None
+    text_body, html_body = personal_bodies(digest, reader)
+    context = {
+        "digest": digest,
+        "deliveries": deliveries,
+        "resendable": resendable,
+        "text_body": text_body,
+        "html_body": html_body,
+    }
     return render(request, "alignment/digest_detail.html", context)
 
 

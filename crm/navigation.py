@@ -32,6 +32,7 @@ NAV_ITEMS = [
     NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
     NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
     NavItem("API token", "api-token", Perm.READ, "key", section="account"),
+    NavItem("Alerts", "alert-settings", Perm.READ, "bell", section="account"),
 ]
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     # The split view serves its start-up script as a file: the CSP forbids inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("account/api-token/", token_views.api_token, name="api-token"),
+    path("account/alerts/", include("handoffs.account_urls")),
     # Last among the api/v1/ paths: the capture and report endpoints are more specific.
     path("api/v1/", include("alignment.api_router")),
 ]

@@ -49,6 +49,7 @@ PAGES = {
     "password_change": Page(get=SIGNED_IN, post=SIGNED_IN),
     "password_change_done": Page(get=SIGNED_IN),
     "api-token": Page(get=READERS, post=READERS),
+    "alert-settings": Page(get=READERS, post=READERS),
     # Dashboard, team, digests.
     "home": Page(get=READERS),
     "dashboard-campaigns-csv": Page(get=READERS),
@@ -103,6 +104,7 @@ PAGES = {
     "leads:task_done": Page(post=OWNER, obj="task"),
     # Hand-offs.
     "handoffs:inbox": Page(get=READERS),
+    "handoffs:inbox_updates": Page(get=READERS),
     "handoffs:export": Page(get=READERS),
     "handoffs:create": Page(get=MARKETERS, post=MARKETERS),
     "handoffs:accept": Page(post=OWNER, obj="handoff"),

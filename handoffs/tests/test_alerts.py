@@ -1,0 +1,163 @@
+"""Hand-off alerts on the rep's own webhook and by e-mail: at once, once, and only in working hours."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from handoffs import tasks
+from handoffs.models import AlertPreference
+from handoffs.notifications import notifications_due
+from handoffs.services import alert_preference_set, handoff_create
+from handoffs.tests.receiver import WebhookReceiver
+from handoffs.webhooks import WebhookRefused, webhook_url_check
+from leads.models import Lead
+from leads.tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+MONDAY = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # inside the default Mon–Fri 09:00–17:00 (TIME_ZONE UTC)
+SATURDAY = datetime.datetime(2026, 3, 7, 11, 0, tzinfo=UTC)
+NEXT_MONDAY = datetime.datetime(2026, 3, 9, 9, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+    with WebhookReceiver() as running:
+        yield running
+
+
+def hook(user, receiver):
+    return alert_preference_set(user=user, webhook_url=receiver.url(f"/{user.username}"), enabled=True)
+
+
+def hand_off(users, captured, rep="sales", **lead_fields):
+    with captured(execute=True):
+        return handoff_create(
+            lead=LeadFactory(status=Lead.Status.MQL, **lead_fields),
+            actor=users["marketing"],
+            context_note="Asked for pricing.",
+            assignee=users[rep],
+        )
+
+
+def states(handoff):
+    return sorted(handoff.notifications.values_list("kind", "recipient__username", "channel", "state"))
+
+
+def test_the_assigned_rep_is_told_by_webhook_and_e_mail_once(users, receiver, django_capture_on_commit_callbacks):
+    hook(users["sales"], receiver)
+    hook(users["sales2"], receiver)
+    with time_machine.travel(MONDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks, first_name="Grace", company="A&B <Labs>")
+        tasks.send_handoff_notification.delay(handoff.pk, "assigned", users["sales"].pk, "webhook")
+        tasks.send_handoff_reminders.delay()
+
+    [text] = receiver.texts("/sid")
+    # Slack reads <, > and & as markup: the lead's own text is escaped, the link is Tandem's.
+    assert text.startswith("New hand-off: Grace Lead (A&amp;B &lt;Labs&gt;) — answer within")
+    assert text.endswith("<http://127.0.0.1:8000/handoffs/|Open the hand-off inbox>")
+    assert receiver.texts("/sue") == []
+    assert [m.to for m in mail.outbox] == [["sid@example.com"]]
+    assert states(handoff) == [("assigned", "sid", "email", "sent"), ("assigned", "sid", "webhook", "sent")]
+
+
+def test_a_rep_without_a_webhook_or_with_it_off_gets_e_mail_only(users, receiver, django_capture_on_commit_callbacks):
+    alert_preference_set(user=users["sales"], webhook_url=receiver.url("/sid"), enabled=False)
+    with time_machine.travel(MONDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+    assert receiver.posts == []
+    assert states(handoff) == [("assigned", "sid", "email", "sent")]
+
+
+def test_a_failing_webhook_is_recorded_and_sent_once_by_the_retry(
+    users, receiver, settings, django_capture_on_commit_callbacks
+):
+    hook(users["sales"], receiver)
+    receiver.status = 500
+    with time_machine.travel(MONDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+        row = handoff.notifications.get(channel="webhook")
+        assert (row.state, row.attempts) == ("failed", 1)
+        assert "answered 500" in row.last_error
+        receiver.status = 200
+        assert notifications_due() == [(handoff.pk, "assigned", users["sales"].pk, "webhook")]
+        tasks.send_handoff_reminders.delay()
+        tasks.send_handoff_reminders.delay()
+    assert len(receiver.posts) == 2  # the refused one, then the retry
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.last_error) == ("sent", 2, "")
+    assert len(mail.outbox) == 1
+
+
+def test_the_reminder_goes_to_the_rep_and_the_breach_to_the_managers_each_once(
+    users, receiver, make_user, django_capture_on_commit_callbacks
+):
+    hook(users["sales"], receiver)
+    hook(users["managers"], receiver)
+    with time_machine.travel(MONDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks, first_name="Ada")
+    deadline = handoff.accept_deadline
+    with time_machine.travel(deadline - datetime.timedelta(minutes=30), tick=False):
+        tasks.send_handoff_reminders.delay()
+        tasks.send_handoff_reminders.delay()
+    assert receiver.texts("/sid")[1] == (
+        "Reminder: 30 min left to answer the hand-off of Ada Lead\n"
+        "<http://127.0.0.1:8000/handoffs/|Open the hand-off inbox>"
+    )
+    with time_machine.travel(deadline + datetime.timedelta(minutes=1), tick=False):
+        tasks.send_handoff_reminders.delay()
+        tasks.send_handoff_reminders.delay()
+    assert receiver.texts("/max")[0].startswith("Service level missed: hand-off of Ada Lead unanswered by")
+    assert [len(receiver.texts(p)) for p in ("/sid", "/max")] == [2, 1]
+    assert sorted(m.to[0] for m in mail.outbox) == ["max@example.com", "sid@example.com", "sid@example.com"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://hooks.example.com/x",
+        "javascript:alert(1)",
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/hook",
+        "https://user:secret@93.184.216.34/hook",
+        "https://",
+    ],
+)
+def test_webhooks_must_be_public_http_addresses(url, settings):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(WebhookRefused):
+        webhook_url_check(url)
+
+
+def test_a_public_address_is_accepted_and_private_ones_only_when_allowed(settings):
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    webhook_url_check("https://93.184.216.34/services/T0/B0/x")
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+    webhook_url_check("http://127.0.0.1:9/hook")
+
+
+def test_a_private_webhook_is_refused_when_saved_and_when_posting(
+    users, receiver, settings, django_capture_on_commit_callbacks
+):
+    hook(users["sales"], receiver)
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    with pytest.raises(ValidationError) as refused:
+        alert_preference_set(user=users["sales2"], webhook_url="http://127.0.0.1/x", enabled=True)
+    assert "private network" in str(refused.value)
+    assert not AlertPreference.objects.filter(user=users["sales2"]).exists()
+
+    with time_machine.travel(MONDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+    assert receiver.posts == []
+    row = handoff.notifications.get(channel="webhook")
+    assert row.state == "failed" and "WebhookRefused" in row.last_error

@@ -4,11 +4,13 @@ import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
+from alignment.digests import digest_render
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, QuarterlyGoal
@@ -133,3 +135,21 @@ def digest_detail(request, pk):
     digest = get_object_or_404(Digest, pk=pk)
     deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
     return render(request, "alignment/digest_detail.html", {"digest": digest, "deliveries": deliveries})
+
+
+@perm_required(Perm.MANAGE_TEAM)
+def digest_preview(request):
+    """Show a manager the digest of the week in progress for one audience, as it would be sent now."""
+    audience = request.GET.get("audience") or Audience.MANAGERS
+    if audience not in Audience.values:
+        return HttpResponseBadRequest("Unknown audience: choose marketing, sales or managers.")
+    week = Week.current()
+    rendered = digest_render(metrics=weekly_metrics(week), audience=audience)
+    context = {
+        "rendered": rendered,
+        "audience": audience,
+        "audiences": Audience.choices,
+        "week": week,
+        "deliveries": None,
+    }
+    return render(request, "alignment/digest_preview.html", context)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-SECTIONS = ("pages", "growth", "import", "capture")
+SECTIONS = ("pages", "growth", "import", "capture", "alerts")
 
 
 def parse_args(argv):
@@ -25,6 +25,7 @@ def parse_args(argv):
     parser.add_argument("--seed", type=int, default=7, help="random seed of the data sets")
     parser.add_argument("--import-rows", type=int, help="rows of the import file (default 100,000; --quick: 10,000)")
     parser.add_argument("--capture-seconds", type=float, help="seconds of load per capture run (default 5; --quick: 2)")
+    parser.add_argument("--alert-captures", type=int, help="captures timed to their alert (default 60; --quick: 20)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--reseed", action="store_true", help="seed again even when a matching data set exists")
     parser.add_argument("--seed-only", action="store_true", help="prepare the data sets, measure nothing")
@@ -38,6 +39,7 @@ def parse_args(argv):
     args.runs = args.runs or (5 if args.quick else 20)
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
     args.capture_seconds = args.capture_seconds or (2.0 if args.quick else 5.0)
+    args.alert_captures = args.alert_captures or (20 if args.quick else 60)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:

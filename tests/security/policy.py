@@ -56,6 +56,7 @@ PAGES = {
     "team-settings": Page(get=MANAGERS, post=MANAGERS),
     "digest-list": Page(get=READERS),
     "digest-detail": Page(get=READERS, obj="digest"),
+    "digest-preview": Page(get=MANAGERS),
     # Campaigns.
     "campaigns:list": Page(get=READERS),
     "campaigns:export": Page(get=READERS),

@@ -137,7 +137,7 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None, noti
                     assigned_to=assignee,
                     context_note=context_note.strip(),
                     created_at=now,
-                    accept_deadline=now + datetime.timedelta(hours=level.hours_to_accept),
+                    accept_deadline=level.add_working_hours(now, level.hours_to_accept),
                     over_capacity=assignee is None,
                 )
         except IntegrityError:
@@ -209,7 +209,7 @@ def handoff_accept(*, handoff, actor, at=None):
         locked.assigned_to = owner
         locked.responded_at = now
         locked.responded_by = actor
-        locked.first_contact_deadline = now + datetime.timedelta(hours=level.hours_to_first_contact)
+        locked.first_contact_deadline = level.add_working_hours(now, level.hours_to_first_contact)
         locked.save(update_fields=["outcome", "assigned_to", "responded_at", "responded_by", "first_contact_deadline"])
     return locked
 

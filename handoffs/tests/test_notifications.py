@@ -16,7 +16,8 @@ from handoffs.services import handoff_accept, handoff_assign, handoff_create
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
-pytestmark = pytest.mark.django_db
+# These tests assume the 24-hour clocks of the original service level.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("round_the_clock")]
 
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 Kind = Notification.Kind

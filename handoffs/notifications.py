@@ -49,6 +49,15 @@ def managers():
     return get_user_model().objects.filter(is_active=True, groups__name=MANAGERS).exclude(email="").distinct()
 
 
+def alerts_allowed(*, level, now):
+    """Return whether alerts may go out at ``now``: within the team's working hours, or at any hour if it chose so."""
+    if level.alerts_outside_working_hours:
+        return True
+    calendar = level.calendar()
+    window = calendar.window(now.astimezone(calendar.tz).date())
+    return window is not None and window[0] <= now < window[1]
+
+
 def webhook_users(user_ids):
     """Return the ids, among ``user_ids``, of the users whose personal webhook is set and on."""
     return set(
@@ -165,6 +174,9 @@ def notification_send(*, handoff_id, kind, recipient_id, channel=Channel.EMAIL, 
     recipient = _recipient(recipient_id, channel)
     if handoff is None or recipient is None or not _is_relevant(handoff, kind, recipient, now):
         return False
+    if not alerts_allowed(level=ServiceLevel.current(), now=now):
+        notification_hold(handoff=handoff, kind=kind, recipient=recipient, channel=channel, now=now)
+        return False
     row = notification_claim(handoff=handoff, kind=kind, recipient=recipient, channel=channel, now=now)
     if row is None:
         return False
@@ -187,6 +199,8 @@ def notifications_due(*, now=None):
     """
     now = now or timezone.now()
     level = ServiceLevel.current()
+    if not alerts_allowed(level=level, now=now):
+        return []
     pending = Handoff.objects.filter(outcome=Handoff.Outcome.PENDING)
     due = []
 

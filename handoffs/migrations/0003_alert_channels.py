@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("handoffs", "0001_initial"),
+        ("handoffs", "0002_working_hours"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

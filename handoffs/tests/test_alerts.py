@@ -8,8 +8,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from handoffs import tasks
-from handoffs.models import AlertPreference
-from handoffs.notifications import notifications_due
+from handoffs.models import AlertPreference, Notification, ServiceLevel
+from handoffs.notifications import notification_claim, notification_send, notifications_due
 from handoffs.services import alert_preference_set, handoff_create
 from handoffs.tests.receiver import WebhookReceiver
 from handoffs.webhooks import WebhookRefused, webhook_url_check
@@ -161,3 +161,55 @@ def test_a_private_webhook_is_refused_when_saved_and_when_posting(
     assert receiver.posts == []
     row = handoff.notifications.get(channel="webhook")
     assert row.state == "failed" and "WebhookRefused" in row.last_error
+
+
+def test_alerts_outside_working_hours_wait_for_monday_then_go_once(users, receiver, django_capture_on_commit_callbacks):
+    hook(users["sales"], receiver)
+    with time_machine.travel(SATURDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+        assert notifications_due() == []
+        tasks.send_handoff_reminders.delay()
+    assert receiver.posts == [] and mail.outbox == []
+    assert states(handoff) == [("assigned", "sid", "email", "held"), ("assigned", "sid", "webhook", "held")]
+
+    with time_machine.travel(NEXT_MONDAY, tick=False):
+        tasks.send_handoff_reminders.delay()
+        tasks.send_handoff_reminders.delay()
+    assert len(receiver.texts("/sid")) == 1 and len(mail.outbox) == 1
+    assert states(handoff) == [("assigned", "sid", "email", "sent"), ("assigned", "sid", "webhook", "sent")]
+
+
+def test_a_team_that_chose_alerts_at_any_hour_is_told_on_saturday(users, receiver, django_capture_on_commit_callbacks):
+    level = ServiceLevel.current()
+    level.alerts_outside_working_hours = True
+    level.save()
+    hook(users["sales"], receiver)
+    with time_machine.travel(SATURDAY, tick=False):
+        hand_off(users, django_capture_on_commit_callbacks)
+    assert len(receiver.texts("/sid")) == 1 and len(mail.outbox) == 1
+
+
+def test_a_held_alert_is_claimed_by_one_sender_only(users, django_capture_on_commit_callbacks):
+    with time_machine.travel(SATURDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+    key = {"handoff": handoff, "kind": "assigned", "recipient": users["sales"], "channel": "email"}
+    first, second = notification_claim(**key), notification_claim(**key)
+    assert first is not None and first.state == "sending"
+    assert second is None
+    assert Notification.objects.get(**key).attempts == 1
+
+
+def test_a_webhook_alert_for_an_answered_hand_off_is_not_sent(users, receiver, django_capture_on_commit_callbacks):
+    hook(users["sales"], receiver)
+    with time_machine.travel(SATURDAY, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+    handoff.outcome = "accepted"
+    handoff.responded_at = SATURDAY
+    handoff.save()
+    with time_machine.travel(NEXT_MONDAY, tick=False):
+        assert notifications_due() == []
+        assert (
+            notification_send(handoff_id=handoff.pk, kind="assigned", recipient_id=users["sales"].pk, channel="webhook")
+            is False
+        )
+    assert receiver.posts == []

@@ -40,8 +40,13 @@ class NotificationFailed(Exception):
 
 
 def reminder_window(level):
-    """Return how long before the accept deadline the reminder goes out: 25% of the time to accept, at least 1 h."""
+    """Return the working time before the accept deadline when the reminder goes: 25% of the time to accept, ≥ 1 h."""
     return max(datetime.timedelta(hours=1), datetime.timedelta(hours=level.hours_to_accept) * 0.25)
+
+
+# A deadline this far off in wall time can still be within the reminder window in working time
+# (a long weekend or holidays in between); the scan reads no further ahead than this.
+REMINDER_HORIZON = datetime.timedelta(days=10)
 
 
 def managers():
@@ -51,11 +56,7 @@ def managers():
 
 def alerts_allowed(*, level, now):
     """Return whether alerts may go out at ``now``: within the team's working hours, or at any hour if it chose so."""
-    if level.alerts_outside_working_hours:
-        return True
-    calendar = level.calendar()
-    window = calendar.window(now.astimezone(calendar.tz).date())
-    return window is not None and window[0] <= now < window[1]
+    return level.alerts_outside_working_hours or level.calendar().is_working(now)
 
 
 def webhook_users(user_ids):
@@ -123,12 +124,17 @@ def notification_claim(*, handoff, kind, recipient, channel=Channel.EMAIL, now=N
     return Notification.objects.get(**key)
 
 
+def working_clock(deadline, now, calendar):
+    """Return the clock of a deadline in the team's working time: "1 h 59 min left" on Friday 16:01 for Monday 10:00."""
+    return sla_clock(now + datetime.timedelta(seconds=calendar.working_seconds_between(now, deadline)), now)
+
+
 def _context(handoff, recipient, now):
     return {
         "handoff": handoff,
         "lead": handoff.lead,
         "recipient": recipient,
-        "clock": sla_clock(handoff.accept_deadline, now),
+        "clock": working_clock(handoff.accept_deadline, now, ServiceLevel.current().calendar()),
         "inbox_url": settings.SITE_URL + reverse("handoffs:inbox"),
         "site_url": settings.SITE_URL,
     }
@@ -207,14 +213,19 @@ def notifications_due(*, now=None):
     reminded = Notification.objects.filter(
         handoff=OuterRef("pk"), kind=Kind.REMINDER, recipient=OuterRef("assigned_to")
     )
-    reminders = list(
-        pending.filter(
-            assigned_to__isnull=False, accept_deadline__gt=now, accept_deadline__lte=now + reminder_window(level)
-        )
+    # The window is working time: a deadline on Monday 10:00 is reminded of on Friday afternoon, not at 08:00.
+    window, calendar = reminder_window(level).total_seconds(), level.calendar()
+    candidates = (
+        pending.filter(assigned_to__isnull=False, accept_deadline__gt=now, accept_deadline__lte=now + REMINDER_HORIZON)
         .exclude(Exists(reminded))
         .order_by("accept_deadline", "pk")
-        .values_list("pk", "assigned_to_id")
+        .values_list("pk", "assigned_to_id", "accept_deadline")
     )
+    reminders = [
+        (pk, user_id)
+        for pk, user_id, deadline in candidates
+        if calendar.working_seconds_between(now, deadline) <= window
+    ]
     hooked = webhook_users({user_id for _, user_id in reminders})
     for pk, user_id in reminders:
         due.append((pk, Kind.REMINDER.value, user_id, Channel.EMAIL.value))

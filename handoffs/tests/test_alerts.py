@@ -213,3 +213,38 @@ def test_a_webhook_alert_for_an_answered_hand_off_is_not_sent(users, receiver, d
             is False
         )
     assert receiver.posts == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "working"),
+    [
+        (datetime.datetime(2026, 3, 2, 8, 59, 59, tzinfo=UTC), False),
+        (datetime.datetime(2026, 3, 2, 9, 0, tzinfo=UTC), True),
+        (datetime.datetime(2026, 3, 6, 16, 59, tzinfo=UTC), True),
+        (datetime.datetime(2026, 3, 6, 17, 0, tzinfo=UTC), False),
+        (SATURDAY, False),
+    ],
+)
+def test_the_team_calendar_says_when_it_is_working(moment, working):
+    assert ServiceLevel.current().calendar().is_working(moment) is working
+
+
+def test_the_reminder_window_counts_working_time_across_the_weekend(users, django_capture_on_commit_callbacks):
+    level = ServiceLevel.current()
+    level.hours_to_accept = 8  # a 2 h reminder window
+    level.save()
+    friday = datetime.datetime(2026, 3, 6, 10, 0, tzinfo=UTC)
+    with time_machine.travel(friday, tick=False):
+        handoff = hand_off(users, django_capture_on_commit_callbacks)
+    # Friday 10:00–17:00 is 7 working hours, Monday 09:00–10:00 the eighth.
+    assert handoff.accept_deadline == datetime.datetime(2026, 3, 9, 10, 0, tzinfo=UTC)
+    with time_machine.travel(friday.replace(hour=15, minute=59), tick=False):
+        assert notifications_due() == []
+    with time_machine.travel(friday.replace(hour=16, minute=1), tick=False):
+        assert notifications_due() == [(handoff.pk, "reminder", users["sales"].pk, "email")]
+        tasks.send_handoff_reminders.delay()
+    with time_machine.travel(datetime.datetime(2026, 3, 9, 9, 30, tzinfo=UTC), tick=False):
+        tasks.send_handoff_reminders.delay()
+    assert [m.subject for m in mail.outbox][1:] == [
+        f"Reminder: 1 h 59 min left to answer the hand-off of {handoff.lead.display_name}"
+    ]

@@ -35,8 +35,8 @@ WEBHOOK_TIMEOUT_SECONDS = 10
 DIGEST_CLAIM_TIMEOUT = datetime.timedelta(minutes=30)
 
 SECTIONS = {
-    Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source"},
-    Audience.SALES: {"mqls_by_source", "pending", "breaches"},
+    Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source", "speed_by_source"},
+    Audience.SALES: {"mqls_by_source", "pending", "breaches", "speed_own"},
     Audience.MANAGERS: {
         "acceptance",
         "rejections",
@@ -49,8 +49,12 @@ SECTIONS = {
         "campaigns",
         "capacity",
         "goals",
+        "speed_by_rep",
+        "speed_by_source",
     },
 }
+# Where a sales rep's own speed-to-lead figures go: filled in per recipient when sent (personal_bodies).
+OWN_SPEED_MARKER = "[tandem:own-speed]"
 
 
 class DeliveryFailed(Exception):
@@ -93,6 +97,15 @@ def digest_render(*, metrics, audience, now=None):
             {"source": source, "wins": n, "revenue": metrics.outcomes.revenue_by_source["first_touch"].get(source, 0)}
             for source, n in metrics.outcomes.won_by_source.items()
         ],
+        "own_speed_marker": OWN_SPEED_MARKER,
+        "speed_tables": [
+            table
+            for key, table in (
+                ("speed_by_rep", ("Rep", metrics.first_contact.by_rep, False)),
+                ("speed_by_source", ("Source", metrics.first_contact.by_source, True)),
+            )
+            if key in show
+        ],
         "pending_count": pending_count,
         "pending": pending,
         "dashboard_url": dashboard_url(metrics.week),
@@ -108,6 +121,20 @@ def digest_render(*, metrics, audience, now=None):
         html=render_to_string("alignment/email/digest.html", context),
         payload=metrics.as_json(),
     )
+
+
+def personal_bodies(digest, user=None):
+    """Return the digest's text and HTML with the reader's own speed-to-lead figures filled in.
+
+    The figures come from the payload stored with the digest, so every copy shows the week as it was built.
+    """
+    if OWN_SPEED_MARKER not in digest.text_body and OWN_SPEED_MARKER not in digest.html_body:
+        return digest.text_body, digest.html_body
+    by_rep = ((digest.payload or {}).get("first_contact") or {}).get("by_rep") or {}
+    context = {"f": by_rep.get(user.get_username()) if user else None, "personal": user is not None}
+    text = render_to_string("alignment/email/_own_speed.txt", context).strip()
+    html = render_to_string("alignment/email/_own_speed.html", context).strip()
+    return digest.text_body.replace(OWN_SPEED_MARKER, text), digest.html_body.replace(OWN_SPEED_MARKER, html)
 
 
 def audience_members(audience):
@@ -198,7 +225,7 @@ def delivery_send(*, delivery_id, now=None):
     )
     if not claimed:
         return "skipped"
-    delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
+    delivery = DigestDelivery.objects.select_related("digest", "user").get(pk=delivery_id)
     try:
         if delivery.channel == DigestDelivery.Channel.EMAIL:
             _send_email(delivery)
@@ -221,14 +248,15 @@ def delivery_send(*, delivery_id, now=None):
 
 def _send_email(delivery):
     digest = delivery.digest
+    text, html = personal_bodies(digest, delivery.user)
     message = EmailMultiAlternatives(
         subject=digest.subject,
-        body=digest.text_body,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient],
         headers={"X-Tandem-Digest": f"{digest.week} {digest.audience}"},
     )
-    message.attach_alternative(digest.html_body, "text/html")
+    message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
 
@@ -242,7 +270,8 @@ def _post_webhook(delivery):
     url = webhook_url(digest.audience)
     if not url:
         raise DeliveryFailed(f"no webhook is configured for {digest.audience} any more")
-    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{digest.text_body}")}).encode()
+    text, _ = personal_bodies(digest)
+    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{text}")}).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
         if not 200 <= response.status < 300:

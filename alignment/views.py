@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
-from alignment.digests import digest_render
+from alignment.digests import digest_render, personal_bodies
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, QuarterlyGoal
@@ -46,6 +46,7 @@ def home(request):
         "cards": dashboard.headline_cards(numbers),
         "charts": dashboard.chart_data(numbers),
         "attribution": dashboard.attribution_rows(numbers),
+        "speed": dashboard.speed_rows(numbers.first_contact),
         "attribution_labels": dashboard.ATTRIBUTION_LABELS,
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,
@@ -134,7 +135,11 @@ def digest_detail(request, pk):
     """Show one digest as it was sent."""
     digest = get_object_or_404(Digest, pk=pk)
     deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
-    return render(request, "alignment/digest_detail.html", {"digest": digest, "deliveries": deliveries})
+    # A member of the digest's audience reads it as it was sent to them; anyone else reads the common part.
+    reader = request.user if request.user.groups.filter(name=digest.audience).exists() else None
+    text_body, html_body = personal_bodies(digest, reader)
+    context = {"digest": digest, "deliveries": deliveries, "text_body": text_body, "html_body": html_body}
+    return render(request, "alignment/digest_detail.html", context)
 
 
 @perm_required(Perm.MANAGE_TEAM)
@@ -145,8 +150,14 @@ def digest_preview(request):
         return HttpResponseBadRequest("Unknown audience: choose marketing, sales or managers.")
     week = Week.current()
     rendered = digest_render(metrics=weekly_metrics(week), audience=audience)
+    # Unsaved: the preview shows the common part where each reader's own figures would go.
+    text_body, html_body = personal_bodies(
+        Digest(text_body=rendered.text, html_body=rendered.html, payload=rendered.payload), None
+    )
     context = {
         "rendered": rendered,
+        "text_body": text_body,
+        "html_body": html_body,
         "audience": audience,
         "audiences": Audience.choices,
         "week": week,

@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from alignment.digests import OWN_SPEED_MARKER
 from alignment.models import Digest
 from handoffs.services import handoff_create
 from leads.models import Lead
@@ -37,7 +38,8 @@ def test_a_manager_previews_each_audiences_digest_of_this_week(client, users, we
     assert response.status_code == 200
     html = response.content.decode()
     assert f"Tandem {audience} digest 2026-W10:" in html
-    body = response.context["rendered"].html
+    body = response.context["html_body"]
+    assert OWN_SPEED_MARKER not in body and OWN_SPEED_MARKER not in response.context["text_body"]
     if shows:
         assert shows in body
     if hides:

@@ -27,6 +27,7 @@ class ServiceLevelForm(_NoTagHelperMixin, forms.ModelForm):
             "weekly_mql_target": "Weekly MQL target",
             "hours_to_accept": "Working hours to accept",
             "hours_to_first_contact": "Working hours to first contact",
+            "alerts_outside_working_hours": "Alert at any hour",
         }
         widgets = {
             "day_starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -19,6 +19,7 @@ SERVICE_LEVEL_FIELDS = (
     "working_days",
     "day_starts_at",
     "day_ends_at",
+    "alerts_outside_working_hours",
 )
 GOAL_FIELDS = ("mqls", "accepted", "wins", "revenue")
 

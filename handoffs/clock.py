@@ -90,6 +90,11 @@ class WorkingCalendar:
         closes = datetime.datetime.combine(closes_on, self.end, tzinfo=self.tz)
         return opens.astimezone(datetime.UTC), closes.astimezone(datetime.UTC)
 
+    def is_working(self, moment):
+        """Return whether ``moment`` falls within working hours."""
+        window = self.window(self._local_date(moment))
+        return window is not None and window[0] <= moment < window[1]
+
     def _local_date(self, moment):
         return moment.astimezone(self.tz).date()
 

@@ -45,6 +45,10 @@ class ServiceLevel(models.Model):
     day_ends_at = models.TimeField(default=datetime.time(17), help_text="00:00 means midnight at the day's end.")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    alerts_outside_working_hours = models.BooleanField(
+        default=False,
+        help_text="Send hand-off alerts, reminders and breach notices at any hour; off: they wait for working hours.",
+    )
 
     class Meta:
         verbose_name = "service level"
@@ -194,7 +198,12 @@ class Notification(models.Model):
         REMINDER = "reminder", "Accept deadline approaching"
         BREACH = "breach", "Accept deadline missed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Personal webhook"
+
     class State(models.TextChoices):
+        HELD = "held", "Held until working hours"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -202,6 +211,7 @@ class Notification(models.Model):
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -210,8 +220,32 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["handoff", "kind", "recipient"], name="notification_once_per_event")
+            models.UniqueConstraint(
+                fields=["handoff", "kind", "recipient", "channel"], name="notification_once_per_event_channel"
+            )
         ]
+        indexes = [models.Index(fields=["state"], name="notification_state")]
 
     def __str__(self):
-        return f"{self.kind} for hand-off {self.handoff_id} to {self.recipient_id}"
+        return f"{self.kind} for hand-off {self.handoff_id} to {self.recipient_id} by {self.channel}"
+
+
+class AlertPreference(models.Model):
+    """A user's own alert channel besides e-mail: a Slack-compatible incoming webhook."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference")
+    webhook_url = models.URLField(
+        "webhook URL", max_length=500, blank=True, help_text="A Slack-compatible incoming webhook (https://…)."
+    )
+    enabled = models.BooleanField(default=True, help_text="Post my hand-off alerts to this webhook.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "alert preference"
+
+    def __str__(self):
+        return f"Alerts of {self.user}"
+
+    @property
+    def posts_webhook(self):
+        return self.enabled and bool(self.webhook_url)

@@ -161,6 +161,25 @@ def audit_record(
     return entry
 
 
+def audit_records(*, object_type, action, changes_by_id, at=None):
+    """Append one entry per object in one statement (a batch's changes, without personal values)."""
+    actor, now, request_id = current_actor(), at or timezone.now(), current_request_id()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            object_type=ObjectType(object_type),
+            object_id=str(object_id),
+            action=action,
+            changes=plain(changes),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_label=actor.label[:150],
+            at=now,
+            request_id=request_id,
+        )
+        for object_id, changes in changes_by_id
+    )
+
+
 def audit_change(*, object_type, obj, before, action="updated", **kwargs):
     """Record the difference between ``before`` (a snapshot) and the object now, if any."""
     changes = changes_between(before, snapshot(obj, before.keys()))

@@ -188,6 +188,30 @@ def audit_change(*, object_type, obj, before, action="updated", **kwargs):
     return audit_record(object_type=object_type, object_id=obj.pk, action=action, changes=changes, **kwargs)
 
 
+_flushing = ContextVar("tandem_audit_flushing", default=False)
+
+
+@contextmanager
+def audit_flush_allowed():
+    """Let a test run's flush empty the trail on SQLite (PostgreSQL's flush truncates, which no row trigger sees).
+
+    SQLite's flush deletes row by row, which the append-only trigger refuses unless the function
+    ``tandem_audit_flushing()``, registered on this process's connections, says a flush is under way.
+    A connection without it (the sqlite3 shell) cannot delete an entry at all.
+    """
+    token = _flushing.set(True)
+    try:
+        yield
+    finally:
+        _flushing.reset(token)
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """Give each SQLite connection the function the append-only trigger asks (connection_created)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("tandem_audit_flushing", 0, lambda: int(_flushing.get()))
+
+
 def new_request_id(header_value=""):
     """Return the caller's request id when it is a plain token, else a fresh one."""
     return header_value if REQUEST_ID.match(header_value or "") else uuid.uuid4().hex

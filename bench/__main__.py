@@ -24,7 +24,14 @@ def parse_args(argv):
     parser.add_argument("--runs", type=int, help="timed runs per figure after the warm-up (default 20; --quick: 5)")
     parser.add_argument("--seed", type=int, default=7, help="random seed of the data sets")
     parser.add_argument("--import-rows", type=int, help="rows of the import file (default 100,000; --quick: 10,000)")
-    parser.add_argument("--capture-seconds", type=float, help="seconds of load per capture run (default 5; --quick: 2)")
+    parser.add_argument(
+        "--capture-seconds", type=float, help="seconds of wrk load per capture round (default 5; --quick: 3)"
+    )
+    parser.add_argument(
+        "--capture-rounds",
+        type=int,
+        help="alternated wrk rounds of the capture peer and endpoint (default 5; --quick: 3)",
+    )
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--reseed", action="store_true", help="seed again even when a matching data set exists")
     parser.add_argument("--seed-only", action="store_true", help="prepare the data sets, measure nothing")
@@ -37,7 +44,8 @@ def parse_args(argv):
     args.leads = args.leads or (50_000 if args.quick else 1_000_000)
     args.runs = args.runs or (5 if args.quick else 20)
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
-    args.capture_seconds = args.capture_seconds or (2.0 if args.quick else 5.0)
+    args.capture_seconds = args.capture_seconds or (3.0 if args.quick else 5.0)
+    args.capture_rounds = args.capture_rounds or (3 if args.quick else 5)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:
@@ -82,7 +90,14 @@ def main(argv=None):
     from bench import runner
 
     started = time.perf_counter()
-    results = runner.run(args)
+    try:
+        results = runner.run(args)
+    except runner.CHECK_FAILURES as failure:
+        print(
+            f"make bench: a measured request did not do what it should, so no figure is written: {failure}",
+            file=sys.stderr,
+        )
+        return 1
     results["seconds"] = round(time.perf_counter() - started, 1)
     if args.seed_only:
         return 0

@@ -1,23 +1,32 @@
 """The capture endpoint under gunicorn on 127.0.0.1, against a minimal insert view on the same settings.
 
-A bounded load: ``clients`` threads post for ``seconds`` seconds (and at most ``max_requests``
-each), a third of them with an e-mail already sent, so dedupe is exercised. Afterwards the
-database is checked: every accepted capture is a touchpoint, every accepted e-mail one lead.
+The load comes from ``wrk`` (a native generator: the Debian package, ``apt-get install wrk``)
+with bench/capture.lua, which posts a unique e-mail per request (a third of the endpoint's
+repeat an e-mail already sent, so dedupe is exercised). The peer and the endpoint are measured
+alternately in one run, several rounds each, so a machine that is busier in one minute than the
+next slows both alike; the figure is the median of the rounds and the ratio the median of the
+rounds' ratios, with their spread.
+
+Every round is checked, and any mismatch fails the run (BenchCheckFailed): each answer must
+be the expected status (201 from the minimal view; 201 or 200 from the endpoint, nothing
+else: no redirect to the sign-in page, no 4xx/5xx, rate limits being off), every lead id
+answered 201 must be a stored lead of the round's e-mails and distinct, and the rows stored
+must be the requests answered 201 plus at most the requests wrk cut off in flight when the
+round ended (sent but never answered: the server may have finished them).
 """
 
-import json
 import os
-import random
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connection
@@ -25,6 +34,13 @@ from django.db import connection
 from bench.harness import Figure
 
 BASE_DIR = Path(__file__).resolve().parents[1]
+LUA_SCRIPT = Path(__file__).resolve().parent / "capture.lua"
+PEER_PATH = "/bench/minimal-capture/"
+ENDPOINT_PATH = "/api/v1/capture/benchform/"
+
+
+class BenchCheckFailed(RuntimeError):
+    """A measured request did not answer or store what it should: the figure would be a lie."""
 
 
 def _free_port():
@@ -34,11 +50,13 @@ def _free_port():
 
 
 class Gunicorn:
-    """gunicorn serving bench.settings with 2 sync workers and persistent DB connections."""
+    """gunicorn serving bench.settings as the Procfile's web process does (sync workers), with
+    persistent DB connections and the capture rate limits off."""
 
-    def __init__(self, workers=2):
+    def __init__(self, workers=2, worker_args=()):
         self.port = _free_port()
         self.workers = workers
+        self.worker_args = list(worker_args)
         self.proc = None
 
     def __enter__(self):
@@ -61,6 +79,7 @@ class Gunicorn:
                 str(self.workers),
                 "--log-level",
                 "warning",
+                *self.worker_args,
             ],
             cwd=BASE_DIR,
             env=env,
@@ -91,110 +110,194 @@ class Gunicorn:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _post(url, body, *, as_json):
-    if as_json:
-        data, content_type = json.dumps(body).encode(), "application/json"
-    else:
-        from urllib.parse import urlencode
-
-        data, content_type = urlencode(body).encode(), "application/x-www-form-urlencoded"
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError as error:
-        return f"connection error: {error.__class__.__name__}"
+def wrk_binary():
+    found = shutil.which("wrk")
+    if not found:
+        raise BenchCheckFailed(
+            "the capture section needs wrk (Debian: apt-get install wrk); see the README's Performance"
+        )
+    return found
 
 
-def hammer(url, *, prefix, seconds, clients, max_requests, as_json, repeat_share):
-    """Post for a bounded time; return (statuses by e-mail, latencies in ms, wall seconds)."""
-    results, latencies, lock = [], [], threading.Lock()
-    deadline = time.monotonic() + seconds
+@dataclass
+class Round:
+    """One wrk run against one URL, as its Lua script reported it."""
 
-    def client(index):
-        rng = random.Random(index)
-        sent, mine, times = [], [], []
-        for n in range(max_requests):
-            if time.monotonic() > deadline:
-                break
-            if sent and rng.random() < repeat_share:
-                email = rng.choice(sent)
-            else:
-                email = f"{prefix}-{index}-{n}@visitors.example"
-                sent.append(email)
-            body = {"email": email, "first_name": "Vi", "last_name": "Sitor", "company": "Loopback Ltd"}
-            if as_json:
-                body.update(utm_source="google", utm_medium="cpc", utm_campaign="c00001")
-            started = time.perf_counter()
-            status = _post(url, body, as_json=as_json)
-            times.append((time.perf_counter() - started) * 1000)
-            mine.append((email, status))
-        with lock:
-            results.extend(mine)
-            latencies.extend(times)
+    prefix: str
+    seconds: float = 0.0
+    answered: int = 0
+    sent: int = 0
+    socket_errors: int = 0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    statuses: Counter = field(default_factory=Counter)
+    created_ids: list = field(default_factory=list)
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(client, range(clients)))
-    return results, latencies, time.perf_counter() - started
+    @property
+    def rate(self):
+        return self.answered / self.seconds if self.seconds else 0.0
 
 
-def _figure(name, results, latencies, wall):
-    statuses = Counter(status for _, status in results)
-    ordered = sorted(latencies)
+def run_wrk(url, *, prefix, fmt, repeat_share, seconds, connections):
+    """Load ``url`` for ``seconds`` with bench/capture.lua; return the Round it reported."""
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "wrk.out"
+        command = [
+            wrk_binary(),
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA_SCRIPT),
+            url,
+            "--",
+            prefix,
+            fmt,
+            str(repeat_share),
+        ]
+        proc = subprocess.run(
+            command,
+            env={**os.environ, "BENCH_WRK_OUT": str(out)},
+            capture_output=True,
+            text=True,
+            timeout=seconds + 120,
+        )
+        if proc.returncode != 0 or not out.exists():
+            raise BenchCheckFailed(f"wrk failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        result = Round(prefix=prefix)
+        for line in out.read_text().splitlines():
+            key, *values = line.split()
+            numbers = [int(v) for v in values]
+            if key == "duration_us":
+                result.seconds = numbers[0] / 1e6
+            elif key == "answered":
+                result.answered = numbers[0]
+            elif key in ("p50_us", "p99_us"):
+                setattr(result, key.replace("_us", "_ms"), numbers[0] / 1000)
+            elif key == "socket_errors":
+                result.socket_errors = numbers[0]
+            elif key == "sent":
+                result.sent += numbers[0]
+            elif key == "status":
+                result.statuses[numbers[0]] += numbers[1]
+            elif key == "created":
+                result.created_ids.append(numbers[0])
+    return result
+
+
+def _stored(prefix):
+    """Return (lead ids, touchpoints) stored for the round's e-mails."""
+    pattern = prefix.replace("_", r"\_") + "-%@visitors.example"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM leads_lead WHERE email LIKE %s", [pattern])
+        ids = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            "SELECT count(*) FROM leads_touchpoint t JOIN leads_lead l ON l.id = t.lead_id WHERE l.email LIKE %s",
+            [pattern],
+        )
+        touches = cursor.fetchone()[0]
+    return ids, touches
+
+
+def check_round(result, *, allowed, touchpoints):
+    """Fail the run unless the round answered only ``allowed`` statuses and stored what it answered.
+
+    Rows inserted = requests answered 201 (each 201's lead id a stored lead of the round, all
+    distinct) plus at most the requests still in flight when wrk stopped (sent, never answered).
+    With ``touchpoints``, every answered request is also a stored touchpoint.
+    """
+    problems = []
+    unexpected = {status: n for status, n in result.statuses.items() if status not in allowed}
+    if unexpected:
+        problems.append(f"unexpected statuses {unexpected} (expected only {sorted(allowed)})")
+    if result.socket_errors:
+        problems.append(f"{result.socket_errors} socket errors or timeouts")
+    if result.answered == 0:
+        problems.append("no request answered")
+    answered = sum(result.statuses.values())
+    in_flight = result.sent - answered
+    ids, touches = _stored(result.prefix)
+    created = result.created_ids
+    if len(created) != result.statuses.get(201, 0) or len(set(created)) != len(created):
+        problems.append(f"{result.statuses.get(201, 0)} answers 201 carried {len(set(created))} distinct lead ids")
+    missing = set(created) - ids
+    if missing:
+        problems.append(f"{len(missing)} leads answered 201 are not stored (e.g. id {min(missing)})")
+    extra = len(ids - set(created))
+    if extra > in_flight:
+        problems.append(f"{extra} leads stored that no 201 announced, more than the {in_flight} requests in flight")
+    if touchpoints and not answered <= touches <= answered + in_flight:
+        problems.append(f"{touches} touchpoints stored for {answered} answered captures ({in_flight} in flight)")
+    if problems:
+        raise BenchCheckFailed(f"capture round {result.prefix}: " + "; ".join(problems))
+    return {"leads_stored": len(ids), "touchpoints_stored": touches, "in_flight_at_stop": in_flight}
+
+
+def _spread(values, digits=1):
+    return f"{min(values):,.{digits}f}–{max(values):,.{digits}f}" if values else None
+
+
+def _figure(name, rounds, checks):
+    rates = [r.rate for r in rounds]
+    statuses = sum((r.statuses for r in rounds), Counter())
     figure = Figure(name=name, unit="req/s")
-    figure.value = round(len(results) / wall, 1) if wall else None
+    figure.value = round(statistics.median(rates), 1)
     figure.extra = {
-        "requests": len(results),
-        "p99_ms": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 1) if ordered else None,
-        "statuses": {str(k): v for k, v in sorted(statuses.items(), key=str)},
+        "rounds": len(rounds),
+        "spread": _spread(rates),
+        "requests": sum(r.answered for r in rounds),
+        "p99_ms": round(statistics.median(r.p99_ms for r in rounds), 1),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "answered_201": statuses.get(201, 0),
+        "leads_stored": sum(c["leads_stored"] for c in checks),
+        "in_flight_at_stop": sum(c["in_flight_at_stop"] for c in checks),
     }
     return figure
 
 
-def capture_figures(*, seconds, clients, max_requests=2000):
-    """Measure Tandem's capture endpoint and the minimal view; check that nothing was lost."""
+def capture_figures(*, seconds, rounds=3, connections=8):
+    """Measure Tandem's capture endpoint and the minimal view alternately; fail the run if a
+    request answered or stored anything but what it should."""
+    token = format(int(time.time()) % 100_000, "05d")
+    peer_load = {"fmt": "form", "repeat_share": 0.0, "seconds": seconds, "connections": connections}
+    ours_load = {"fmt": "json", "repeat_share": 0.3, "seconds": seconds, "connections": connections}
+    peer_rounds, ours_rounds, peer_checks, ours_checks = [], [], [], []
     with Gunicorn() as server:
-        # Warm both workers' connections and caches before the clock starts.
-        for _ in range(8):
-            _post(f"{server.url}/api/v1/capture/benchform/", {"email": "warm@visitors.example"}, as_json=True)
-            _post(f"{server.url}/bench/minimal-capture/", {"email": "warm-min@visitors.example"}, as_json=False)
-        load = {"seconds": seconds, "clients": clients, "max_requests": max_requests}
-        # The minimal view cannot dedupe, so it gets only new e-mails.
-        peer_results, peer_lat, peer_wall = hammer(
-            f"{server.url}/bench/minimal-capture/", prefix="min", as_json=False, repeat_share=0.0, **load
+        peer_url, ours_url = server.url + PEER_PATH, server.url + ENDPOINT_PATH
+        # Warm both workers' connections and caches before the clock starts (checked as well).
+        warm = {"seconds": 1, "connections": connections}
+        check_round(
+            run_wrk(peer_url, prefix=f"warmmin{token}", fmt="form", repeat_share=0, **warm),
+            allowed={201},
+            touchpoints=False,
         )
-        results, latencies, wall = hammer(
-            f"{server.url}/api/v1/capture/benchform/", prefix="cap", as_json=True, repeat_share=0.3, **load
+        check_round(
+            run_wrk(ours_url, prefix=f"warmcap{token}", fmt="json", repeat_share=0.3, **warm),
+            allowed={200, 201},
+            touchpoints=True,
         )
-    peer = _figure("minimal insert view under gunicorn (peer)", peer_results, peer_lat, peer_wall)
-    ours = _figure("capture endpoint under gunicorn", results, latencies, wall)
+        for n in range(rounds):
+            # Alternated, and which goes first alternates too.
+            order = [("peer", peer_url), ("ours", ours_url)]
+            for which, url in order if n % 2 == 0 else order[::-1]:
+                if which == "peer":
+                    result = run_wrk(url, prefix=f"min{token}r{n}", **peer_load)
+                    peer_checks.append(check_round(result, allowed={201}, touchpoints=False))
+                    peer_rounds.append(result)
+                else:
+                    result = run_wrk(url, prefix=f"cap{token}r{n}", **ours_load)
+                    ours_checks.append(check_round(result, allowed={200, 201}, touchpoints=True))
+                    ours_rounds.append(result)
+    peer = _figure("minimal insert view under gunicorn (peer)", peer_rounds, peer_checks)
+    ours = _figure("capture endpoint under gunicorn", ours_rounds, ours_checks)
+    ratios = [o.rate / p.rate for o, p in zip(ours_rounds, peer_rounds, strict=True) if p.rate]
     ours.extra["vs"] = peer.name
-    ours.extra["ratio"] = round(ours.value / peer.value, 2) if peer.value else None
-    ours.extra.update(_check_stored(results))
+    ours.extra["ratio"] = round(statistics.median(ratios), 2) if ratios else None
+    ours.extra["ratio_spread"] = _spread(ratios, 2) if ratios else None
+    ours.extra["touchpoints_stored"] = sum(c["touchpoints_stored"] for c in ours_checks)
+    ours.extra["errors_other_than_429"] = 0  # any would have failed the run (BenchCheckFailed)
+    ours.extra["every_accepted_lead_stored"] = True  # likewise checked round by round
+    ours.extra["load"] = f"wrk -t1 -c{connections}, {rounds} rounds of {max(1, round(seconds))} s each, alternated"
     return [peer, ours]
-
-
-def _check_stored(results):
-    """Compare what the clients were told with what the database holds."""
-    accepted = [email for email, status in results if status in (200, 201)]
-    errors = sum(1 for _, status in results if status not in (200, 201, 429))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM leads_touchpoint t JOIN leads_lead l ON l.id = t.lead_id "
-            "WHERE l.email LIKE 'cap-%%@visitors.example'"
-        )
-        touches = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM leads_lead WHERE email LIKE 'cap-%%@visitors.example'")
-        leads = cursor.fetchone()[0]
-    return {
-        "errors_other_than_429": errors,
-        "accepted": len(accepted),
-        "touchpoints_stored": touches,
-        "distinct_emails_accepted": len(set(accepted)),
-        "leads_stored": leads,
-        "every_accepted_lead_stored": touches == len(accepted) and leads == len(set(accepted)),
-    }

@@ -24,11 +24,24 @@ def _client(username):
     return client
 
 
-def _get(client, url):
+SIGN_IN_MARK = 'name="password"'
+
+
+class PageCheckFailed(RuntimeError):
+    """A measured page did not answer 200 with its own content: its timing would be of another page."""
+
+
+def _get(client, url, expect):
+    """A call that GETs ``url`` and fails the run unless it answers 200 with ``expect`` in the body
+    and is not the sign-in page (issue 19: a peer once timed a redirect to it)."""
+
     def call():
         response = client.get(url)
         if response.status_code != 200:
-            raise RuntimeError(f"GET {url} answered {response.status_code}")
+            raise PageCheckFailed(f"GET {url} answered {response.status_code} {response.get('Location', '')}")
+        body = response.content
+        if expect.encode() not in body or SIGN_IN_MARK.encode() in body:
+            raise PageCheckFailed(f"GET {url} answered 200 without {expect!r}, or with the sign-in form")
         return response
 
     return call
@@ -59,6 +72,12 @@ def _build_digests(week):
 
     return call
 
+
+# What each measured page must show (beside answering 200), so a figure is of that page.
+DASHBOARD_MARK = 'data-testid="week-label"'
+LIST_MARK = '<h1 class="h3 mb-0">Leads</h1>'
+ADMIN_MARK = "Select lead to change"
+INBOX_MARK = '<h1 class="h3 mb-0">Hand-offs</h1>'
 
 FLOOR = "weekly report: raw SQL from the rows (floor)"
 STORED_READ = "weekly report: raw SQL of the stored-week read"
@@ -94,19 +113,22 @@ def weekly_figures(*, runs, week=None):
         from_rows = raw_report_sql(week)
     floor = measure(FLOOR, _run_raw(from_rows), runs=runs)
     report_url, dashboard_url = f"/api/v1/reports/weekly/?week={week.label}", f"/?week={week.label}"
-    report = measure("weekly report API", _get(manager, report_url), runs=runs)
-    dashboard = measure("dashboard page", _get(manager, dashboard_url), runs=runs)
+    report = measure("weekly report API", _get(manager, report_url, week.label), runs=runs)
+    dashboard = measure("dashboard page", _get(manager, dashboard_url, DASHBOARD_MARK), runs=runs)
     stored_read = measure(STORED_READ, _run_raw(raw_report_sql(week)), runs=runs)
     cold_report = measure(
-        "weekly report API, nothing stored", _from_the_rows(_get(manager, report_url)), runs=runs, warmup=1
+        "weekly report API, nothing stored", _from_the_rows(_get(manager, report_url, week.label)), runs=runs, warmup=1
     )
     cold_dashboard = measure(
-        "dashboard page, nothing stored", _from_the_rows(_get(manager, dashboard_url)), runs=runs, warmup=1
+        "dashboard page, nothing stored",
+        _from_the_rows(_get(manager, dashboard_url, DASHBOARD_MARK)),
+        runs=runs,
+        warmup=1,
     )
     for figure in (report, dashboard, cold_report, cold_dashboard):
         figure.extra["vs"] = floor.name
         figure.extra["ratio"] = round(figure.p95 / floor.p95, 2) if floor.p95 else None
-    _get(manager, report_url)()  # leave the week stored for what follows (the digest)
+    _get(manager, report_url, week.label)()  # leave the week stored for what follows (the digest)
     return [floor, report, dashboard, stored_read, cold_report, cold_dashboard]
 
 
@@ -123,8 +145,8 @@ def list_figures(*, runs):
     ]
     figures = []
     for label, url, client, admin_url in cases:
-        peer = measure(f"admin changelist: {label} (peer)", _get(admin, admin_url), runs=runs)
-        ours = measure(f"lead list: {label}", _get(client, url), runs=runs)
+        peer = measure(f"admin changelist: {label} (peer)", _get(admin, admin_url, ADMIN_MARK), runs=runs)
+        ours = measure(f"lead list: {label}", _get(client, url, LIST_MARK), runs=runs)
         ours.extra["vs"] = peer.name
         ours.extra["ratio"] = round(ours.p95 / peer.p95, 2) if peer.p95 else None
         figures += [peer, ours]
@@ -136,11 +158,13 @@ def detail_and_inbox_figures(*, runs, long_lead_id):
     lead = Lead.objects.filter(pk=long_lead_id).select_related("owner").first() if long_lead_id else None
     if lead is not None:
         owner = _client(lead.owner.username)
-        figure = measure("lead detail (long timeline)", _get(owner, f"/leads/{lead.pk}/"), runs=runs)
+        figure = measure(
+            "lead detail (long timeline)", _get(owner, f"/leads/{lead.pk}/", 'data-testid="lead-name"'), runs=runs
+        )
         figure.extra["timeline_rows"] = lead.touchpoints.count() + lead.activities.count()
         figures.append(figure)
-    figures.append(measure("hand-off inbox (rep)", _get(_client("rep01"), "/handoffs/"), runs=runs))
-    figures.append(measure("hand-off inbox (manager)", _get(_client("boss"), "/handoffs/"), runs=runs))
+    figures.append(measure("hand-off inbox (rep)", _get(_client("rep01"), "/handoffs/", INBOX_MARK), runs=runs))
+    figures.append(measure("hand-off inbox (manager)", _get(_client("boss"), "/handoffs/", INBOX_MARK), runs=runs))
     return figures
 
 

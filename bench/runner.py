@@ -12,6 +12,9 @@ from django.db import connection
 from bench import capture, harness, imports, pages
 from bench.seed import Shape
 
+# Raised when a measured page or request answered or stored something else than it should.
+CHECK_FAILURES = (capture.BenchCheckFailed, pages.PageCheckFailed)
+
 
 def _flush_bench_redis():
     url = os.environ.get("REDIS_URL")
@@ -66,9 +69,12 @@ def run(args):
             memory_rows = None if args.quick else 10 * args.import_rows
             figures += imports.import_figures(rows=args.import_rows, memory_rows=memory_rows)
     if "capture" in args.only:
-        say(f"· capture endpoint under gunicorn, {args.capture_seconds:g} s per run (scratch copy)")
+        say(
+            f"· capture endpoint under gunicorn with wrk, {args.capture_rounds} alternated rounds of "
+            f"{args.capture_seconds:g} s (scratch copy)"
+        )
         with harness.scratch_copy(main_db, keep=args.keep):
-            figures += capture.capture_figures(seconds=args.capture_seconds, clients=8)
+            figures += capture.capture_figures(seconds=args.capture_seconds, rounds=args.capture_rounds)
     if "growth" in args.only:
         # The same weekly rate, 52 weeks vs 520 weeks of history: the measured weeks are row for row alike.
         small_shape, large_shape = growth_shapes(args)
@@ -181,13 +187,13 @@ def check_targets(figures, *, leads):
     capture_figure = _find(figures, "capture endpoint under gunicorn")
     if capture_figure:
         add(
-            "≥ 50% of the minimal view, only 429 as errors, every lead stored",
+            "≥ 0.5× the minimal view (median of alternated wrk rounds), only 201/200 answered, every lead stored once",
             capture_figure["name"],
             capture_figure["ratio"] >= 0.5
             and capture_figure["errors_other_than_429"] == 0
             and capture_figure["every_accepted_lead_stored"],
-            f"{capture_figure['ratio']}× minimal view, {capture_figure['errors_other_than_429']} errors, "
-            f"stored: {capture_figure['every_accepted_lead_stored']}",
+            f"{capture_figure['ratio']}× minimal view (rounds {capture_figure.get('ratio_spread')}), "
+            f"{capture_figure['errors_other_than_429']} errors, stored: {capture_figure['every_accepted_lead_stored']}",
         )
     digest = _find(figures, "digest build, all three audiences")
     if digest:

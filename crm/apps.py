@@ -6,6 +6,16 @@ class CrmConfig(AppConfig):
     verbose_name = "Tandem"
 
     def ready(self):
+        # The audit entries of roles and tokens, which no Tandem service writes.
+        from crm import (
+            checks,  # noqa: F401  (registers the system checks)
+            receivers,  # noqa: F401
+        )
+
+        self._check_rates()
+
+    @staticmethod
+    def _check_rates():
         from django.conf import settings
 
         from crm.ratelimit import parse_rate

@@ -1,15 +1,19 @@
 """Capture: the one path by which a person becomes a lead or touches one again."""
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import signals
 from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
+from crm import events
+from crm.validators import validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
-from leads.models import Lead, Touchpoint
+from leads.models import Lead, LeadAlias, Touchpoint
 from leads.prepared import PreparedQuery
 from leads.services.base import (
     MAX_COMPANY_SIZE,
@@ -73,8 +77,32 @@ def _clean_profile(data):
         else:
             max_length = Lead._meta.get_field(field).max_length
             value = str(value).strip()[:max_length]
+            try:
+                validate_name_text(value)
+            except ValidationError as error:
+                raise ValidationError({field: error.messages}) from None
         values[field] = value
     return values
+
+
+def _new_lead(email, channel, touch_campaign, now, profile, config):
+    """The lead a new e-mail makes, not yet saved: scored before the insert, so it is written once.
+    Its version counts the scoring as a change, as when the score was a second write (and as
+    imports count it)."""
+    lead = Lead(
+        email=email,
+        source=channel,
+        first_touch_campaign=touch_campaign,
+        last_touch_campaign=touch_campaign,
+        created_at=now,
+        status_changed_at=now,
+        **profile,
+    )
+    unscored = (lead.score, lead.fit)
+    lead.score, lead.fit = scoring.evaluate(lead, config)
+    if (lead.score, lead.fit) != unscored:
+        lead.version += 1
+    return lead
 
 
 def _apply_touch(lead, *, profile, campaign_id, config, known, evaluate=scoring.evaluate):
@@ -101,6 +129,101 @@ def _apply_touch(lead, *, profile, campaign_id, config, known, evaluate=scoring.
     return fields
 
 
+def _insert_fields(model):
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
+
+
+def _new_lead_and_touch_sql(connection):
+    """One INSERT of a new lead and its first touchpoint (a CTE).
+
+    The touch's campaign is resolved in the statement as _resolve_campaign does: the first
+    campaign whose utm_campaign matches (case-insensitive; NULL matches none), else the default.
+    The lead is inserted unless its e-mail is a lead's or a merged lead's alias (checked first,
+    so a known e-mail takes no id from the sequence) or was inserted meanwhile (ON CONFLICT DO
+    NOTHING, as _insert_unless_taken); the touchpoint only if the lead was. Parameters: the utm
+    campaign, the default campaign's id, the lead's fields but its campaigns, the e-mail twice,
+    the touchpoint's fields but its lead and campaign. Returns (touchpoint id, lead id, campaign id).
+    """
+    qn = connection.ops.quote_name
+    utm_sql, utm_params = (
+        Campaign.objects.filter(utm_campaign__iexact=_UTM_PROBE)
+        .order_by("pk")
+        .values("pk")[:1]
+        .query.get_compiler(connection=connection)
+        .as_sql()
+    )
+    if tuple(utm_params) != (_UTM_PROBE,):
+        raise ValueError("the utm campaign must reach the SQL as its only parameter")
+    campaign_columns = {"first_touch_campaign_id": "touch_campaign.id", "last_touch_campaign_id": "touch_campaign.id"}
+
+    def select(fields, given):
+        return ", ".join(given.get(f.column) or f"CAST(%s AS {f.cast_db_type(connection)})" for f in fields)
+
+    lead_fields = _insert_fields(Lead)
+    touch_fields = [f for f in _insert_fields(Touchpoint) if f.name != "lead"]
+    lead_pk, touch_pk = qn(Lead._meta.pk.column), qn(Touchpoint._meta.pk.column)
+    sql = (
+        f"WITH touch_campaign AS (SELECT COALESCE(({utm_sql}), CAST(%s AS bigint)) AS id), "
+        f"new_lead AS (INSERT INTO {qn(Lead._meta.db_table)} ({', '.join(qn(f.column) for f in lead_fields)}) "
+        f"SELECT {select(lead_fields, campaign_columns)} FROM touch_campaign "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {qn(LeadAlias._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
+        f"ON CONFLICT DO NOTHING RETURNING {lead_pk}, {qn('first_touch_campaign_id')}) "
+        f"INSERT INTO {qn(Touchpoint._meta.db_table)} "
+        f"({qn('lead_id')}, {', '.join(qn(f.column) for f in touch_fields)}) "
+        f"SELECT new_lead.{lead_pk}, {select(touch_fields, {'campaign_id': 'new_lead.first_touch_campaign_id'})} "
+        f"FROM new_lead RETURNING {touch_pk}, {qn('lead_id')}, {qn('campaign_id')}"
+    )
+    lead_fields = [f for f in lead_fields if f.column not in campaign_columns]
+    touch_fields = [f for f in touch_fields if f.column != "campaign_id"]
+    return sql, lead_fields, touch_fields
+
+
+_UTM_PROBE = "probe-utm-campaign-of-a-new-lead"
+_NEW_LEAD_SQL = {}
+
+
+def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campaign):
+    """Write a new lead and its touchpoint in one statement, their campaign resolved from
+    ``utm_campaign`` (else ``default_campaign``) in it; return False (nothing written) when the
+    e-mail is known, as a lead or an alias: the caller then takes the locked path.
+
+    In autocommit (the capture endpoint) the statement is its own transaction: no BEGIN, lookup
+    or COMMIT round trips. The rows, pre_save values and save signals are those of Model.save().
+    """
+    using = router.db_for_write(Lead, instance=lead)
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return False
+    found = _NEW_LEAD_SQL.get(using)
+    if found is None:
+        found = _NEW_LEAD_SQL[using] = _new_lead_and_touch_sql(connection)
+    sql, lead_fields, touch_fields = found
+    signals.pre_save.send(sender=Lead, instance=lead, raw=False, using=using, update_fields=None)
+    signals.pre_save.send(sender=Touchpoint, instance=touchpoint, raw=False, using=using, update_fields=None)
+    params = [utm_campaign or None, default_campaign.pk if default_campaign is not None else None]
+    params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
+    params += [lead.email, lead.email]
+    params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]
+    # Inside a caller's transaction, a savepoint: a failed statement leaves that transaction usable.
+    block = nullcontext() if transaction.get_autocommit(using) else transaction.atomic(using=using)
+    with block, connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    touchpoint.pk, lead.pk, campaign_id = row
+    lead.first_touch_campaign_id = lead.last_touch_campaign_id = touchpoint.campaign_id = campaign_id
+    touchpoint.lead = lead
+    for instance, model in ((lead, Lead), (touchpoint, Touchpoint)):
+        instance._state.adding, instance._state.db = False, using
+        signals.post_save.send(
+            sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
+        )
+    return True
+
+
 def lead_capture(
     *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
 ):
@@ -116,49 +239,45 @@ def lead_capture(
     utm = {field: str(data.get(field) or "").strip()[:200] for field in UTM_FIELDS}
     now = occurred_at or timezone.now()
     config = config or scoring.ScoringConfig.current()
-    touch_campaign = _resolve_campaign(utm["utm_campaign"], campaign or (form.campaign if form else None))
+    default_campaign = campaign or (form.campaign if form else None)
+    channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
+    touch_values = {
+        "form": form,
+        "kind": kind,
+        "channel": channel,
+        "page_url": str(data.get("page_url") or "")[:2000],
+        "recorded_by": actor,
+        "occurred_at": now,
+        **utm,
+    }
+    if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
+        fresh = _new_lead(email, channel, None, now, profile, config)
+        if fresh.score < config.profile.mql_threshold:
+            # The common case, a new e-mail that stays NEW, in one statement; a known e-mail, or a
+            # new lead that becomes an MQL (a transition and a hand-off), takes the locked path below.
+            touchpoint = Touchpoint(lead=fresh, **touch_values)
+            if _insert_new_lead_with_touch(
+                fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
+            ):
+                return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+    touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
     variant = None
     if touch_campaign is not None and utm["utm_content"]:
         variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
-    channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
+    touch_values.update(campaign=touch_campaign, variant=variant)
 
     with transaction.atomic():
         lead = lead_by_email(email, lock=True)
         created = False
         if lead is None:
-            lead = Lead(
-                email=email,
-                source=channel,
-                first_touch_campaign=touch_campaign,
-                last_touch_campaign=touch_campaign,
-                created_at=now,
-                status_changed_at=now,
-                **profile,
-            )
-            # Scored before the insert, so a new lead is written once. Its version counts the
-            # scoring as a change, as when the score was a second write (and as imports count it).
-            unscored = (lead.score, lead.fit)
-            lead.score, lead.fit = scoring.evaluate(lead, config)
-            if (lead.score, lead.fit) != unscored:
-                lead.version += 1
+            lead = _new_lead(email, channel, touch_campaign, now, profile, config)
             created = _insert_unless_taken(lead)
             if not created:
                 # A concurrent capture inserted the e-mail first: lock and extend its lead.
                 lead = lead_by_email(email, lock=True)
                 if lead is None:
                     raise IntegrityError(f"The lead of {email} was inserted and removed by another transaction.")
-        touchpoint = Touchpoint.objects.create(
-            lead=lead,
-            campaign=touch_campaign,
-            variant=variant,
-            form=form,
-            kind=kind,
-            channel=channel,
-            page_url=str(data.get("page_url") or "")[:2000],
-            recorded_by=actor,
-            occurred_at=now,
-            **utm,
-        )
+        touchpoint = Touchpoint.objects.create(lead=lead, **touch_values)
         fields = _apply_touch(
             lead,
             profile=profile,
@@ -168,6 +287,8 @@ def lead_capture(
         )
         if fields:
             _bump(lead, fields, now)
+        if created:
+            events.emit(events.LEAD_CREATED, lead=lead, actor=actor, source=kind)
         became_mql = False
         if lead.status in (Lead.Status.NEW, Lead.Status.RECYCLED) and lead.score >= config.profile.mql_threshold:
             lead_transition(

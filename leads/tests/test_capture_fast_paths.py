@@ -210,22 +210,26 @@ def test_a_new_lead_is_written_once_with_its_score(form, client):
     company_rule(20)
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "once@example.com").status_code == 201
-    writes = [sql for sql in sql_of(ctx) if sql.startswith(("INSERT", "UPDATE"))]
-    assert [sql.split(" (")[0] for sql in writes] == ['INSERT INTO "leads_lead"', 'INSERT INTO "leads_touchpoint"']
+    writes = [sql for sql in sql_of(ctx) if sql.startswith(("INSERT", "UPDATE", "WITH"))]
+    # One statement inserts the lead and its touchpoint (in autocommit its own transaction); no UPDATE.
+    assert len(writes) == 1 and "UPDATE" not in writes[0], writes
+    assert writes[0].startswith("WITH ") and 'INSERT INTO "leads_lead"' in writes[0]
+    assert 'INSERT INTO "leads_touchpoint"' in writes[0]
     assert Lead.objects.get(email="once@example.com").score == 20
 
 
 @pytest.mark.django_db
 def test_a_capture_runs_a_bounded_number_of_statements(form, client):
     post(client, form, "warm@example.com")
-    # The form (with the scoring version), the utm campaign, the locked lookup, the inserts
-    # of the lead and the touchpoint: five, and one fewer for a known e-mail.
+    # A new e-mail: the form (with the scoring version), and one statement resolving the utm
+    # campaign and inserting the lead and its touchpoint. A known one: the form, that insert
+    # (which finds the e-mail taken), the utm campaign, the locked lookup and the touchpoint.
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "new@example.com").status_code == 201
-    assert len(sql_of(ctx)) <= 5, sql_of(ctx)
+    assert len(sql_of(ctx)) <= 2, sql_of(ctx)
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "new@example.com").status_code == 200
-    assert len(sql_of(ctx)) <= 4, sql_of(ctx)
+    assert len(sql_of(ctx)) <= 5, sql_of(ctx)
 
 
 @pytest.mark.django_db
@@ -330,3 +334,33 @@ def test_throttling_together_decides_as_drf_one_by_one(rf, form):
 def test_a_locked_lookup_outside_a_transaction_is_refused_as_select_for_update_is():
     with pytest.raises(transaction.TransactionManagementError):
         lead_by_email("x@example.com", lock=True)
+
+
+# --- A new lead in one statement resolves its campaign as the locked path does --------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("utm", "expected"),
+    [("", "default"), ("nomatch", "default"), ("SUMMER", "summer"), ("  Summer ", "summer"), ("Winter", "winter")],
+)
+def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
+    from leads.services.capture import _resolve_campaign
+
+    campaigns = {
+        "default": CampaignFactory(utm_campaign="default-one"),
+        "blank": CampaignFactory(utm_campaign=""),  # a blank utm in the body must not pick it
+        "summer": CampaignFactory(utm_campaign="summer"),
+        "winter": CampaignFactory(utm_campaign="winter"),
+    }
+    CampaignFactory(utm_campaign="WINTER")  # two match case-insensitively: the first by id wins
+    form = CaptureFormFactory(campaign=campaigns["default"])
+    with CaptureQueriesContext(connection) as ctx:
+        result = lead_capture(data={"email": f"new-{expected}@example.com", "utm_campaign": utm}, form=form)
+    # The campaign is looked up in the one INSERT, not by a statement of its own.
+    assert result.created and [q[:5] for q in sql_of(ctx) if "campaigns_campaign" in q] == ["WITH "]
+    lead = Lead.objects.get(pk=result.lead.pk)
+    touch = Touchpoint.objects.get(lead=lead)
+    assert lead.first_touch_campaign == lead.last_touch_campaign == touch.campaign == campaigns[expected]
+    assert touch.campaign == _resolve_campaign(utm.strip(), campaigns["default"])
+    assert result.lead.first_touch_campaign_id == result.touchpoint.campaign_id == campaigns[expected].pk

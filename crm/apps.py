@@ -16,3 +16,15 @@ class CrmConfig(AppConfig):
         from crm.audit import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="crm_audit_sqlite_functions")
+
+        self._check_rates()
+
+    @staticmethod
+    def _check_rates():
+        from django.conf import settings
+
+        from crm.ratelimit import parse_rate
+
+        # A wrong rate stops start-up with one sentence naming the variable, as every setting does.
+        for name in ("PASSWORD_RESET_EMAIL_RATE", "PASSWORD_RESET_CLIENT_RATE"):
+            parse_rate(getattr(settings, name), name=name)

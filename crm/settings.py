@@ -450,6 +450,11 @@ if not DEBUG:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
+# A user without a role gets 403 from every page before its object is looked up (404 = 403).
+MIDDLEWARE.insert(MIDDLEWARE.index("crm.middleware.LoginRequiredMiddleware") + 1, "crm.middleware.NoRoleMiddleware")
+# Password-reset e-mails per address and per client address (crm/password_reset.py).
+PASSWORD_RESET_EMAIL_RATE = env_str("PASSWORD_RESET_EMAIL_RATE", "3/hour")
+PASSWORD_RESET_CLIENT_RATE = env_str("PASSWORD_RESET_CLIENT_RATE", "20/hour")
 # JSON nested past crm.parsers.MAX_DEPTH levels answers 400 (a RecursionError answered 500).
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "crm.parsers.NestingLimitedJSONParser",

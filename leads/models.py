@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, Variant
+from crm.validators import refuse_bidi_controls
 
 
 class Lead(models.Model):
@@ -38,13 +39,13 @@ class Lead(models.Model):
         FEATURES = "features", "Missing features"
         OTHER = "other", "Other"
 
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, blank=True, validators=[refuse_bidi_controls])
+    last_name = models.CharField(max_length=100, blank=True, validators=[refuse_bidi_controls])
     # Stored lower-cased by the capture service; the constraint below is the real guard.
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
-    company = models.CharField(max_length=200, blank=True)
-    title = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
+    title = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     industry = models.CharField(max_length=100, blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True, help_text="Employees")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
@@ -172,7 +173,7 @@ class LeadAlias(models.Model):
 class CaptureForm(models.Model):
     """A website form that posts leads to /api/v1/capture/<key>/."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[refuse_bidi_controls])
     key = models.SlugField(max_length=64, unique=True, help_text="Public key used in the form's URL.")
     campaign = models.ForeignKey(
         Campaign,
@@ -376,7 +377,7 @@ class ScoringRule(models.Model):
         LTE = "lte", "≤"
         PRESENT = "present", "is filled in"
 
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     field = models.CharField(max_length=20, choices=Field.choices)
     operator = models.CharField(max_length=10, choices=Operator.choices)
     value = models.CharField(max_length=500, blank=True, help_text="For 'is one of': comma-separated values.")

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
 from crm import events
-from crm.validators import validate_name_text
+from crm.validators import refuse_bidi_controls, validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
 from leads.models import Lead, LeadAlias, Touchpoint
@@ -79,6 +79,7 @@ def _clean_profile(data):
             value = str(value).strip()[:max_length]
             try:
                 validate_name_text(value)
+                refuse_bidi_controls(value)
             except ValidationError as error:
                 raise ValidationError({field: error.messages}) from None
         values[field] = value

@@ -35,8 +35,10 @@ class CaptureResult:
     became_mql: bool = False
 
 
+# An archived campaign receives no new attribution (README, "Attribution"): its key counts as unknown.
 _CAMPAIGN_BY_UTM = PreparedQuery(
-    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm).order_by("pk")[:1], "probe-utm-campaign"
+    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm, archived=False).order_by("pk")[:1],
+    "probe-utm-campaign",
 )
 _VARIANT_BY_UTM = PreparedQuery(
     lambda campaign_id, utm: Variant.objects.filter(campaign_id=campaign_id, utm_content__iexact=utm).order_by("pk")[
@@ -52,6 +54,8 @@ def _resolve_campaign(utm_campaign, default_campaign):
         campaign = _CAMPAIGN_BY_UTM.first(utm_campaign.strip())
         if campaign is not None:
             return campaign
+    if default_campaign is not None and default_campaign.archived:
+        return None
     return default_campaign
 
 

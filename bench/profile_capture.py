@@ -105,7 +105,7 @@ def main(argv=None):
             print(f"{name}: {wall:.2f} ms a request (wall), {python:.2f} ms of this process's CPU")
             if profiler:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("PROFILE_TOP", "30")))
                 print(out.getvalue())
     return 0
 

@@ -6,3 +6,6 @@ class AlignmentConfig(AppConfig):
 
     name = "alignment"
     verbose_name = "Alignment"
+
+    def ready(self):
+        from alignment import checks  # noqa: F401  (registers the system checks)

@@ -3,8 +3,13 @@
 Every send goes through a DigestDelivery row, unique per (digest, channel, recipient). A
 sender first claims its row with a conditional update (pending or failed → sending) and
 sends only when the claim changed a row, so a retried, redelivered or repeated run sends
-nothing twice. A claim left in ``sending`` by a worker that died is taken over only after
-DIGEST_CLAIM_TIMEOUT, longer than a task may run.
+nothing twice. A claimed delivery is never sent again unless it is proven unsent (its send
+raised: ``failed``). A claim left in ``sending`` by a worker that died is, after
+DIGEST_CLAIM_TIMEOUT (longer than the broker's redelivery, alignment.checks), marked
+``unknown``: the server may have the message, so only a manager's resend sends it again.
+
+The beat builds last week's digests on Monday; ``unsent_sweep`` (every 15 minutes) queues
+the deliveries of recent weeks whose task was lost, for instance with the broker.
 """
 
 import datetime
@@ -26,13 +31,16 @@ from django.utils import timezone
 from alignment import selectors
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, DigestDelivery
+from crm import events
 from crm.weeks import Week
 
 log = logging.getLogger(__name__)
 DELIVERY_STATE = DigestDelivery.State
 WEBHOOK_TIMEOUT_SECONDS = 10
-# Longer than the hard task time limit: a claim this old belongs to a worker that is gone.
-DIGEST_CLAIM_TIMEOUT = datetime.timedelta(minutes=30)
+UNSENT = [DELIVERY_STATE.PENDING, DELIVERY_STATE.FAILED, DELIVERY_STATE.UNKNOWN]
+# A pending delivery younger than this is left to the task queued with it; a failed one to its retries.
+SWEEP_GRACE = datetime.timedelta(minutes=15)
+RETRY_DELAY_MAX_SECONDS = 3600
 
 SECTIONS = {
     Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source"},
@@ -140,10 +148,33 @@ def planned_deliveries(audience):
     return list(unique.values())
 
 
-def _claimable(now):
-    return Q(state__in=[DELIVERY_STATE.PENDING, DELIVERY_STATE.FAILED]) | Q(
-        state=DELIVERY_STATE.SENDING, claimed_at__lt=now - DIGEST_CLAIM_TIMEOUT
+def claim_timeout():
+    """Return how long a claim holds: longer than a task may run and than the broker takes to redeliver it."""
+    return datetime.timedelta(seconds=settings.DIGEST_CLAIM_TIMEOUT)
+
+
+def _claimable():
+    # Only what is proven unsent: a row in "sending" or "unknown" may have reached its recipient.
+    return Q(state__in=[DELIVERY_STATE.PENDING, DELIVERY_STATE.FAILED])
+
+
+def expired_claims_mark_unknown(*, now, deliveries=None):
+    """Mark the deliveries claimed longer than the claim timeout ago, whose sender never reported, ``unknown``.
+
+    Nothing sends them again on its own; a manager resends them from the digest page. Return their number.
+    """
+    deliveries = DigestDelivery.objects.all() if deliveries is None else deliveries
+    expired = deliveries.filter(state=DELIVERY_STATE.SENDING, claimed_at__lt=now - claim_timeout())
+    digest_ids = set(expired.values_list("digest_id", flat=True))
+    marked = expired.update(
+        state=DELIVERY_STATE.UNKNOWN,
+        last_error="The sender stopped after claiming it: it may or may not have arrived. Resend it if it did not.",
     )
+    for digest_id in digest_ids:
+        digest_refresh_state(digest_id=digest_id)
+    if marked:
+        log.warning("%s digest deliveries have an unknown outcome: their sender stopped mid-send", marked)
+    return marked
 
 
 @transaction.atomic
@@ -157,9 +188,11 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
     week = week or Week.last_complete(now)
     metrics = weekly_metrics(week, now=now)
     to_send = []
+    built = False
     for audience in Audience.values:
         digest = Digest.objects.select_for_update().filter(week=week.label, audience=audience).first()
         if digest is None or force:
+            built = True
             rendered = digest_render(metrics=metrics, audience=audience, now=now)
             fields = {
                 "subject": rendered.subject[:200],
@@ -173,11 +206,10 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
             DigestDelivery.objects.get_or_create(
                 digest=digest, channel=item.channel, recipient=item.recipient, defaults={"user_id": item.user_id}
             )
+        expired_claims_mark_unknown(now=now, deliveries=digest.deliveries.all())
         if force:
-            digest.deliveries.filter(state__in=[DELIVERY_STATE.SENT, DELIVERY_STATE.FAILED]).update(
-                state=DELIVERY_STATE.PENDING, last_error=""
-            )
-        ids = list(digest.deliveries.filter(_claimable(now)).values_list("pk", flat=True))
+            digest.deliveries.exclude(state=DELIVERY_STATE.SENDING).update(state=DELIVERY_STATE.PENDING, last_error="")
+        ids = list(digest.deliveries.filter(_claimable()).values_list("pk", flat=True))
         if ids:
             Digest.objects.filter(pk=digest.pk).update(
                 attempts=F("attempts") + 1, state=Digest.State.SENDING, sent_at=None if force else F("sent_at")
@@ -185,6 +217,8 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
         else:
             digest_refresh_state(digest_id=digest.pk)
         to_send.extend(ids)
+    if built:
+        events.emit(events.REPORT_STORED, report=metrics, week=week.label, actor=None)
     return to_send
 
 
@@ -193,10 +227,12 @@ def delivery_send(*, delivery_id, now=None):
     now = now or timezone.now()
     claimed = (
         DigestDelivery.objects.filter(pk=delivery_id)
-        .filter(_claimable(now))
+        .filter(_claimable())
         .update(state=DELIVERY_STATE.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
+        # A redelivered task of a sender that died: its claim holds, or its outcome is now unknown.
+        expired_claims_mark_unknown(now=now, deliveries=DigestDelivery.objects.filter(pk=delivery_id))
         return "skipped"
     delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
     try:
@@ -256,7 +292,7 @@ def digest_refresh_state(*, digest_id, error=""):
     counts = dict(digest.deliveries.values_list("state").annotate(n=Count("id")).values_list("state", "n"))
     total = sum(counts.values())
     sent = counts.get(DELIVERY_STATE.SENT, 0)
-    failed = counts.get(DELIVERY_STATE.FAILED, 0)
+    failed = counts.get(DELIVERY_STATE.FAILED, 0) + counts.get(DELIVERY_STATE.UNKNOWN, 0)
     if total == sent:
         digest.state = Digest.State.SENT
         digest.sent_at = digest.deliveries.aggregate(last=Max("sent_at"))["last"] or digest.sent_at or timezone.now()
@@ -272,4 +308,39 @@ def digest_refresh_state(*, digest_id, error=""):
 
 def retry_delay(retries):
     """Return the seconds to wait before retry number `retries` + 1: exponential, capped at an hour."""
-    return min(settings.DIGEST_RETRY_BASE_SECONDS * 2**retries, 3600)
+    return min(settings.DIGEST_RETRY_BASE_SECONDS * 2**retries, RETRY_DELAY_MAX_SECONDS)
+
+
+def unsent_sweep(*, now=None):
+    """Return the ids of the deliveries of the last DIGEST_SWEEP_WEEKS weeks whose queued task was lost.
+
+    That is every pending delivery of a digest built more than SWEEP_GRACE ago, and every failed one
+    with retries left whose last attempt is older than the longest retry delay. Expired claims are
+    marked ``unknown`` first (and not returned).
+    """
+    now = now or timezone.now()
+    last = Week.last_complete(now)
+    weeks = [last.shift(-n).label for n in range(settings.DIGEST_SWEEP_WEEKS)]
+    recent = DigestDelivery.objects.filter(digest__week__in=weeks)
+    expired_claims_mark_unknown(now=now, deliveries=recent)
+    lost = Q(state=DELIVERY_STATE.PENDING, digest__created_at__lt=now - SWEEP_GRACE) | Q(
+        state=DELIVERY_STATE.FAILED,
+        attempts__lte=settings.DIGEST_MAX_RETRIES,
+        claimed_at__lt=now - datetime.timedelta(seconds=RETRY_DELAY_MAX_SECONDS) - SWEEP_GRACE,
+    )
+    return list(recent.filter(lost).order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def digest_resend(*, digest_id):
+    """Put the digest's failed and unknown deliveries back to pending; return their ids, to be queued.
+
+    The explicit act of a manager (alignment.services.digest_resend checks the role): an ``unknown``
+    recipient may get a second copy, which is why nothing does this on its own.
+    """
+    digest = Digest.objects.select_for_update().get(pk=digest_id)
+    deliveries = digest.deliveries.select_for_update().filter(state__in=[DELIVERY_STATE.FAILED, DELIVERY_STATE.UNKNOWN])
+    ids = list(deliveries.values_list("pk", flat=True))
+    DigestDelivery.objects.filter(pk__in=ids).update(state=DELIVERY_STATE.PENDING, last_error="")
+    digest_refresh_state(digest_id=digest.pk)
+    return ids

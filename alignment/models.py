@@ -55,6 +55,8 @@ class DigestDelivery(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # The sender stopped after claiming it: the message may have arrived. Only a manager resends it.
+        UNKNOWN = "unknown", "Outcome unknown"
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=10, choices=Channel.choices)

@@ -51,3 +51,11 @@ def store_last_week():
     week = Week.last_complete()
     weekly_metrics(week)
     return {"week": week.label, "stored": rollups.enabled()}
+
+
+@shared_task(name="alignment.tasks.send_unsent_digests")
+def send_unsent_digests():
+    """Queue the deliveries of recent weeks whose task was lost (the beat runs this every 15 minutes)."""
+    ids = digests.unsent_sweep()
+    transaction.on_commit(lambda: [deliver_digest.delay(delivery_id) for delivery_id in ids])
+    return {"queued": len(ids)}

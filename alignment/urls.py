@@ -10,5 +10,6 @@ urlpatterns = [
     path("team/", views.team_settings, name="team-settings"),
     path("digests/", views.digest_list, name="digest-list"),
     path("digests/<int:pk>/", views.digest_detail, name="digest-detail"),
+    path("digests/<int:pk>/resend/", views.digest_resend, name="digest-resend"),
     path("api/v1/reports/weekly/", api.WeeklyReportView.as_view(), name="api-weekly-report"),
 ]

@@ -4,18 +4,21 @@ import re
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
+from alignment.digests import UNSENT as DIGEST_UNSENT
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
-from alignment.models import Audience, Digest, QuarterlyGoal
+from alignment.models import Audience, Digest, DigestDelivery, QuarterlyGoal
 from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
-from crm.weeks import InvalidWeek, Quarter, Week
+from crm.weeks import FIRST_YEAR, LAST_YEAR, InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -56,14 +59,18 @@ def home(request):
 @perm_required(Perm.READ)
 def campaigns_csv(request):
     """Download the dashboard's campaign table of the week as CSV."""
-    week = _week_from(request)
+    try:
+        # A download has no page to carry a message: a wrong week is the client's error.
+        week = Week.parse(request.GET["week"]) if request.GET.get("week") else Week.last_complete()
+    except InvalidWeek as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
     rows = dashboard.campaigns_csv_rows(weekly_metrics(week))
     return stream_csv(rows, f"campaigns-{week.label}.csv")
 
 
 def _quarter_from(request):
     match = QUARTER_RE.match(request.GET.get("quarter", ""))
-    if match:
+    if match and FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
         return Quarter(int(match.group(1)), int(match.group(2)))
     return Quarter.of_week(Week.current())
 
@@ -119,9 +126,11 @@ def digest_list(request):
         digests = digests.filter(audience=audience)
     else:
         audience = ""
-    page = Paginator(digests.only("id", "week", "audience", "state", "subject", "sent_at", "created_at"), 25).get_page(
-        request.GET.get("page")
-    )
+    digests = digests.only("id", "week", "audience", "state", "subject", "sent_at", "created_at").annotate(
+        unsent=Count("deliveries", filter=Q(deliveries__state__in=DIGEST_UNSENT))
+    )  # an aggregate drops Meta.ordering: order again
+    digests = digests.order_by(*Digest._meta.ordering)
+    page = Paginator(digests, 25).get_page(request.GET.get("page"))
     return render(
         request, "alignment/digest_list.html", {"page": page, "audience": audience, "audiences": Audience.choices}
     )
@@ -132,4 +141,21 @@ def digest_detail(request, pk):
     """Show one digest as it was sent."""
     digest = get_object_or_404(Digest, pk=pk)
     deliveries = digest.deliveries.all() if roles.has_perm(request.user, Perm.MANAGE_TEAM) else None
-    return render(request, "alignment/digest_detail.html", {"digest": digest, "deliveries": deliveries})
+    resendable = deliveries is not None and any(
+        d.state in (DigestDelivery.State.FAILED, DigestDelivery.State.UNKNOWN) for d in deliveries
+    )
+    context = {"digest": digest, "deliveries": deliveries, "resendable": resendable}
+    return render(request, "alignment/digest_detail.html", context)
+
+
+@perm_required(Perm.MANAGE_TEAM)
+@require_http_methods(["POST"])
+def digest_resend(request, pk):
+    """Send a digest's failed and outcome-unknown deliveries once more (managers)."""
+    digest = get_object_or_404(Digest, pk=pk)
+    count = services.digest_resend(digest=digest, actor=request.user)
+    if count:
+        messages.success(request, f"{count} deliver{'y' if count == 1 else 'ies'} queued to be sent again.")
+    else:
+        messages.info(request, "Nothing to resend: no delivery of this digest failed or has an unknown outcome.")
+    return redirect("digest-detail", pk=digest.pk)

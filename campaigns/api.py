@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException
 
+from campaigns import services
 from campaigns.models import CAMPAIGN_CHANNELS, Campaign, Spend, Variant
 from crm.roles import ApiPerm, Perm
 
@@ -101,10 +102,27 @@ class CampaignViewSet(viewsets.ModelViewSet):
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     queryset = Campaign.objects.select_related("owner").order_by("-start_date", "name", "id")
 
+    # Writes go through the services, so the API refuses what the pages refuse (a utm key
+    # taken in another case, a date out of range) with the same words.
     def perform_create(self, serializer):
-        if "owner" not in serializer.validated_data:
-            serializer.validated_data["owner"] = self.request.user
-        serializer.save()
+        fields = dict(serializer.validated_data)
+        fields.setdefault("owner", self.request.user)
+        archived = fields.pop("archived", False)
+        campaign = services.campaign_create(actor=self.request.user, **fields)
+        serializer.instance = self._archive(campaign, archived)
+
+    def perform_update(self, serializer):
+        changes = dict(serializer.validated_data)
+        archived = changes.pop("archived", serializer.instance.archived)
+        campaign = services.campaign_update(campaign=serializer.instance, actor=self.request.user, **changes)
+        serializer.instance = self._archive(campaign, archived)
+
+    def _archive(self, campaign, archived):
+        if archived and not campaign.archived:
+            return services.campaign_archive(campaign=campaign, actor=self.request.user)
+        if campaign.archived and not archived:
+            return services.campaign_restore(campaign=campaign, actor=self.request.user)
+        return campaign
 
     def perform_destroy(self, instance):
         with transaction.atomic():
@@ -149,7 +167,10 @@ class CampaignChildViewSet(viewsets.ModelViewSet):
         return self.queryset.filter(campaign=self.campaign)
 
     def perform_create(self, serializer):
-        serializer.save(campaign=self.campaign)
+        serializer.instance = self.create_row(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.update_row(serializer.instance, serializer.validated_data)
 
 
 class VariantSerializer(serializers.ModelSerializer):
@@ -165,9 +186,9 @@ class VariantSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         errors = {}
-        if "name" in attrs and others.filter(name=attrs["name"]).exists():
+        if "name" in attrs and others.filter(name__iexact=attrs["name"]).exists():
             errors["name"] = "This campaign already has a variant of this name."
-        if "utm_content" in attrs and others.filter(utm_content=attrs["utm_content"]).exists():
+        if "utm_content" in attrs and others.filter(utm_content__iexact=attrs["utm_content"]).exists():
             errors["utm_content"] = "This campaign already has a variant with this utm_content."
         if errors:
             raise serializers.ValidationError(errors)
@@ -192,6 +213,13 @@ class VariantViewSet(CampaignChildViewSet):
 
     serializer_class = VariantSerializer
     queryset = Variant.objects.order_by("name", "id")
+
+    def create_row(self, data):
+        return services.variant_create(campaign=self.campaign, actor=self.request.user, **data)
+
+    def update_row(self, variant, data):
+        fields = {name: data.get(name, getattr(variant, name)) for name in ("name", "utm_content", "description")}
+        return services.variant_update(variant=variant, actor=self.request.user, **fields)
 
     def perform_destroy(self, instance):
         with transaction.atomic():
@@ -222,3 +250,10 @@ class SpendViewSet(CampaignChildViewSet):
 
     serializer_class = SpendSerializer
     queryset = Spend.objects.order_by("-date", "-id")
+
+    def create_row(self, data):
+        return services.spend_add(campaign=self.campaign, actor=self.request.user, **data)
+
+    def update_row(self, spend, data):
+        fields = {name: data.get(name, getattr(spend, name)) for name in ("date", "amount", "note")}
+        return services.spend_update(spend=spend, actor=self.request.user, **fields)

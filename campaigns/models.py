@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+
+from crm.validators import validate_business_date
 
 
 class Channel(models.TextChoices):
@@ -44,8 +47,8 @@ class Campaign(models.Model):
     channel = models.CharField(max_length=20, choices=CAMPAIGN_CHANNELS)
     objective = models.CharField(max_length=20, choices=Objective.choices, default=Objective.LEAD_GENERATION)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED, db_index=True)
-    start_date = models.DateField()
-    end_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(validators=[validate_business_date])
+    end_date = models.DateField(null=True, blank=True, validators=[validate_business_date])
     budget = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
@@ -65,6 +68,13 @@ class Campaign(models.Model):
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
                 name="campaign_ends_after_start",
+            ),
+            # Attribution matches utm_campaign case-insensitively: two keys differing in case
+            # would make a touch's campaign depend on which row the database returns first.
+            models.UniqueConstraint(
+                Lower("utm_campaign"),
+                name="campaign_utm_campaign_ci_unique",
+                violation_error_message="Another campaign already uses this utm_campaign key (in any case).",
             ),
         ]
 
@@ -92,7 +102,13 @@ class Variant(models.Model):
     class Meta:
         ordering = ["campaign", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "utm_content"], name="variant_utm_content_unique"),
+            # Matched case-insensitively, as utm_campaign is.
+            models.UniqueConstraint(
+                "campaign",
+                Lower("utm_content"),
+                name="variant_utm_content_ci_unique",
+                violation_error_message="Another variant of this campaign already uses this utm_content value.",
+            ),
             models.UniqueConstraint(fields=["campaign", "name"], name="variant_name_unique"),
         ]
 
@@ -104,7 +120,7 @@ class Spend(models.Model):
     """Actual cost of a campaign on a day, so cost figures are right for any week."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_business_date])
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     note = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -11,6 +11,8 @@ from django.db.models.functions import Lower
 
 from campaigns.models import Campaign, Spend, Variant
 from campaigns.selectors import outside_references
+from crm import events
+from crm.audit import ObjectType, audit_change, audit_record, changes_between, snapshot
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -25,6 +27,8 @@ CAMPAIGN_FIELDS = (
     "audience_notes",
     "utm_campaign",
 )
+SPEND_FIELDS = ("campaign", "date", "amount", "note")
+VARIANT_FIELDS = ("campaign", "name", "utm_content", "description")
 # Paths under /campaigns/ that a slug would shadow.
 RESERVED_SLUGS = frozenset({"new", "export"})
 
@@ -90,7 +94,11 @@ def campaign_create(*, actor, **fields):
     unknown = set(fields) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be set here."))
-    return _save_campaign(Campaign(**fields))
+    with transaction.atomic():
+        campaign = _save_campaign(Campaign(**fields))
+        _audit_created(ObjectType.CAMPAIGN, campaign, CAMPAIGN_FIELDS, actor)
+        events.emit(events.CAMPAIGN_CREATED, campaign=campaign, actor=actor)
+    return campaign
 
 
 def campaign_update(*, campaign, actor, **changes):
@@ -98,23 +106,57 @@ def campaign_update(*, campaign, actor, **changes):
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
-    for field, value in changes.items():
-        setattr(campaign, field, value)
-    return _save_campaign(campaign)
+    with transaction.atomic():
+        before = snapshot(Campaign.objects.select_for_update().get(pk=campaign.pk), CAMPAIGN_FIELDS)
+        for field, value in changes.items():
+            setattr(campaign, field, value)
+        _save_campaign(campaign)
+        audit_change(object_type=ObjectType.CAMPAIGN, obj=campaign, before=before, user=actor)
+        events.emit(events.CAMPAIGN_CHANGED, campaign=campaign, actor=actor, changed=sorted(changes))
+    return campaign
 
 
 def campaign_archive(*, campaign, actor):
     """Archive the campaign: hidden from the list and pickers, its history kept."""
-    Campaign.objects.filter(pk=campaign.pk).update(archived=True)
-    campaign.archived = True
+    _set_archived(campaign, True, actor)
     return campaign
 
 
 def campaign_restore(*, campaign, actor):
     """Bring an archived campaign back to the list."""
-    Campaign.objects.filter(pk=campaign.pk).update(archived=False)
-    campaign.archived = False
+    _set_archived(campaign, False, actor)
     return campaign
+
+
+def _set_archived(campaign, archived, actor):
+    with transaction.atomic():
+        was = Campaign.objects.select_for_update().values_list("archived", flat=True).get(pk=campaign.pk)
+        Campaign.objects.filter(pk=campaign.pk).update(archived=archived)
+        if was != archived:
+            audit_record(
+                object_type=ObjectType.CAMPAIGN,
+                object_id=campaign.pk,
+                action="archived" if archived else "restored",
+                changes={"archived": {"old": was, "new": archived}},
+                user=actor,
+            )
+            campaign.archived = archived
+            events.emit(events.CAMPAIGN_CHANGED, campaign=campaign, actor=actor, changed=["archived"])
+    campaign.archived = archived
+
+
+def _audit_created(object_type, obj, fields, actor, **parent):
+    changes = changes_between({}, snapshot(obj, fields))
+    audit_record(object_type=object_type, object_id=obj.pk, action="created", changes=changes, user=actor, **parent)
+
+
+def _audit_deleted(object_type, obj, fields, actor, **parent):
+    changes = changes_between(snapshot(obj, fields), {})
+    audit_record(object_type=object_type, object_id=obj.pk, action="deleted", changes=changes, user=actor, **parent)
+
+
+def _on_campaign(obj):
+    return {"parent_type": ObjectType.CAMPAIGN, "parent_id": obj.campaign_id}
 
 
 def campaign_delete(*, campaign, actor):
@@ -126,6 +168,7 @@ def campaign_delete(*, campaign, actor):
         references = outside_references(locked)
         if references:
             raise CampaignInUse(locked, references)
+        _audit_deleted(ObjectType.CAMPAIGN, locked, CAMPAIGN_FIELDS, actor)
         locked.delete()
 
 
@@ -149,15 +192,22 @@ def _save_variant(variant):
 
 def variant_create(*, campaign, actor, name, utm_content, description=""):
     """Add an A/B variant, matched by utm_content, to the campaign."""
-    return _save_variant(
-        Variant(campaign=campaign, name=name.strip(), utm_content=utm_content.strip(), description=description)
-    )
+    with transaction.atomic():
+        variant = _save_variant(
+            Variant(campaign=campaign, name=name.strip(), utm_content=utm_content.strip(), description=description)
+        )
+        _audit_created(ObjectType.VARIANT, variant, VARIANT_FIELDS, actor, **_on_campaign(variant))
+    return variant
 
 
 def variant_update(*, variant, actor, name, utm_content, description=""):
     """Rename a variant or change its utm_content."""
-    variant.name, variant.utm_content, variant.description = name.strip(), utm_content.strip(), description
-    return _save_variant(variant)
+    with transaction.atomic():
+        before = snapshot(Variant.objects.select_for_update().get(pk=variant.pk), VARIANT_FIELDS)
+        variant.name, variant.utm_content, variant.description = name.strip(), utm_content.strip(), description
+        _save_variant(variant)
+        audit_change(object_type=ObjectType.VARIANT, obj=variant, before=before, user=actor, **_on_campaign(variant))
+    return variant
 
 
 def variant_delete(*, variant, actor):
@@ -167,6 +217,7 @@ def variant_delete(*, variant, actor):
         references = outside_references(locked)
         if references:
             raise VariantInUse(locked, references)
+        _audit_deleted(ObjectType.VARIANT, locked, VARIANT_FIELDS, actor, **_on_campaign(locked))
         locked.delete()
 
 
@@ -180,15 +231,24 @@ def _save_spend(spend):
 
 def spend_add(*, campaign, actor, date, amount, note=""):
     """Record what the campaign cost on a day."""
-    return _save_spend(Spend(campaign=campaign, date=date, amount=amount, note=note.strip()))
+    with transaction.atomic():
+        spend = _save_spend(Spend(campaign=campaign, date=date, amount=amount, note=note.strip()))
+        _audit_created(ObjectType.SPEND, spend, SPEND_FIELDS, actor, **_on_campaign(spend))
+    return spend
 
 
 def spend_update(*, spend, actor, date, amount, note=""):
     """Correct a spend entry."""
-    spend.date, spend.amount, spend.note = date, amount, note.strip()
-    return _save_spend(spend)
+    with transaction.atomic():
+        before = snapshot(Spend.objects.select_for_update().get(pk=spend.pk), SPEND_FIELDS)
+        spend.date, spend.amount, spend.note = date, amount, note.strip()
+        _save_spend(spend)
+        audit_change(object_type=ObjectType.SPEND, obj=spend, before=before, user=actor, **_on_campaign(spend))
+    return spend
 
 
 def spend_delete(*, spend, actor):
     """Remove a spend entry entered by mistake."""
-    spend.delete()
+    with transaction.atomic():
+        _audit_deleted(ObjectType.SPEND, spend, SPEND_FIELDS, actor, **_on_campaign(spend))
+        spend.delete()

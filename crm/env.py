@@ -5,6 +5,7 @@ wrong value stops start-up instead of surfacing later as a confusing error.
 """
 
 import os
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +56,29 @@ def env_list(name, default=()):
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def redis_database(url):
+    """Return (server, database number) of a redis://, rediss:// or unix:// URL (database 0 when unnamed)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    if parts.scheme == "unix":
+        server, number = parts.path, (query.get("db") or ["0"])[0]
+    else:
+        server = f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+        number = parts.path.strip("/") or (query.get("db") or ["0"])[0]
+    try:
+        return server, int(number)
+    except ValueError:
+        raise ImproperlyConfigured(f"{url!r} names no Redis database number.") from None
+
+
+def redis_next_db(url):
+    """Return the URL of the database after the one ``url`` names, on the same server."""
+    parts = urlsplit(url)
+    number = redis_database(url)[1] + 1
+    if parts.scheme == "unix":
+        query = {**parse_qs(parts.query), "db": [str(number)]}
+        return f"unix://{parts.netloc}{parts.path}?{urlencode(query, doseq=True)}"  # urlunsplit drops the //
+    query = {key: value for key, value in parse_qs(parts.query).items() if key != "db"}
+    return urlunsplit(parts._replace(path=f"/{number}", query=urlencode(query, doseq=True)))

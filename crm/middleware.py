@@ -2,6 +2,9 @@
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpResponseBadRequest
+from rest_framework.authtoken.models import Token
+
+from crm.audit import Actor, acting_as, new_request_id
 
 
 class LoginRequiredMiddleware(_LoginRequired):
@@ -35,3 +38,30 @@ class RefuseNulMiddleware:
         if "\x00" in path or "\x00" in query:
             return HttpResponseBadRequest("NUL characters are not allowed in addresses.", content_type="text/plain")
         return self.get_response(request)
+
+
+class AuditContextMiddleware:
+    """Attribute the audit entries a request writes to who made it, under one request id.
+
+    The actor is resolved when an entry is written, not here: DRF authenticates a token inside
+    the view, and sets ``request.user`` and ``request.auth`` on this request when it does.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = new_request_id(request.headers.get("X-Request-ID", ""))
+
+        def actor():
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated:
+                return None
+            if isinstance(getattr(request, "auth", None), Token):
+                return Actor.for_token(user)
+            return Actor.for_user(user)
+
+        with acting_as(actor, request_id=request_id):
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -31,6 +31,9 @@ NAV_ITEMS = [
     NavItem("Digests", "digest-list", Perm.READ, "envelope-paper", "team"),
     NavItem("Reps", "handoffs:reps", Perm.ASSIGN_HANDOFFS, "person-gear", "team"),
     NavItem("Team settings", "team-settings", Perm.MANAGE_TEAM, "sliders", "team"),
+    NavItem("Webhooks", "integrations:endpoint_list", Perm.MANAGE_WEBHOOKS, "broadcast", "team"),
+    NavItem("Audit trail", "privacy:audit-list", Perm.MANAGE_TEAM, "journal-text", "team"),
+    NavItem("Personal data", "privacy:home", Perm.MANAGE_TEAM, "person-lock", "team"),
     NavItem("API token", "api-token", Perm.READ, "key", section="account"),
 ]
 

@@ -38,6 +38,7 @@ class Perm(StrEnum):
     ANSWER_HANDOFFS = "answer_handoffs"  # object-level: own hand-offs only for sales
     ASSIGN_HANDOFFS = "assign_handoffs"
     MANAGE_TEAM = "manage_team"  # service level, goals, anyone's leads
+    MANAGE_WEBHOOKS = "manage_webhooks"  # outbound webhook endpoints and their deliveries
 
 
 POLICY = {
@@ -52,6 +53,7 @@ POLICY = {
     Perm.ANSWER_HANDOFFS: {SALES, MANAGERS},
     Perm.ASSIGN_HANDOFFS: {MANAGERS},
     Perm.MANAGE_TEAM: {MANAGERS},
+    Perm.MANAGE_WEBHOOKS: {MANAGERS},
 }
 
 
@@ -102,6 +104,24 @@ def can_answer_handoff(user, handoff):
     if is_manager(user):
         return True
     return has_role(user, SALES) and handoff.assigned_to_id is not None and handoff.assigned_to_id == user.pk
+
+
+def can_read_audit(user, object_type, obj):
+    """Return whether the user may read the audit trail of the object (by its AuditEntry object type).
+
+    Managers read every trail (and the audit page). Otherwise a trail is read by who may change
+    the object: a lead's by marketing and its owner, a hand-off's by marketing and its assignee,
+    a campaign's by marketing. A rep never reads the trail of a lead it does not own.
+    """
+    if is_manager(user):
+        return True
+    if object_type == "lead":
+        return can_edit_lead(user, obj)
+    if object_type == "handoff":
+        return has_perm(user, Perm.CREATE_HANDOFFS) or can_answer_handoff(user, obj)
+    if object_type == "campaign":
+        return has_perm(user, Perm.WRITE_CAMPAIGNS)
+    return False
 
 
 def require(user, perm):

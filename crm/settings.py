@@ -14,7 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from crm import __version__
-from crm.env import env_bool, env_int, env_list, env_str
+from crm.env import env_bool, env_int, env_list, env_str, redis_next_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Everything the embedded default writes (SQLite file, broker folders, mail) lives here.
@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "leads",
     "handoffs",
     "alignment",
+    "integrations",
+    "privacy",
     "demo",
 ]
 
@@ -98,6 +100,8 @@ MIDDLEWARE = [
     "crm.middleware.RefuseNulMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "crm.middleware.LoginRequiredMiddleware",
+    # Audit: who acts in this request, and its request id (crm.audit).
+    "crm.middleware.AuditContextMiddleware",
     # Last, so that a locked-out sign-in is answered before the view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -157,12 +161,22 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"REDIS_URL must start with redis://, rediss:// or unix://, not {REDIS_URL!r}.")
 
+# The cache lives in a Redis database of its own (default: the broker's next database number), so a cache
+# clear or an eviction never drops queued tasks (crm.checks warns when both name the same database).
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL") or (redis_next_db(REDIS_URL) if REDIS_URL else "")
+if REDIS_CACHE_URL and not REDIS_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_CACHE_URL must start with redis://, rediss:// or unix://, not {REDIS_CACHE_URL!r}."
+    )
+# Seconds after which Redis hands an unacknowledged task to another worker (late acknowledgement).
+BROKER_VISIBILITY_TIMEOUT = env_int("BROKER_VISIBILITY_TIMEOUT", 3600, minimum=60)
+
 if REDIS_URL:
     CACHES = {
         "default": {
             # Django's backend, with one redis-py client per pool instead of one per operation.
             "BACKEND": "crm.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             # Parallel test processes share the Redis database: each keeps to keys of its own.
             "KEY_PREFIX": f"tandem-{env_str('PYTEST_XDIST_WORKER')}"
             if TESTING and env_str("PYTEST_XDIST_WORKER")
@@ -175,7 +189,7 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     # A Redis outage must cost a request a moment, not a minute: fail fast when publishing and
     # subscribing to results (the default result-backend policy retries 20 times a second apart).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT, "socket_connect_timeout": 2}
     CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
         "retry_policy": {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
     }
@@ -210,6 +224,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 600, minimum=1)
 CELERY_TASK_TIME_LIMIT = CELERY_TASK_SOFT_TIME_LIMIT + 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses the broker reconnects for as long as it takes instead of exiting after 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "weekly-digests": {
@@ -232,12 +248,28 @@ CELERY_BEAT_SCHEDULE = {
         # alignment.metrics.rollups: the triggers' change notes, merged to one row per hour (nightly, off-peak).
         "schedule": crontab(hour=3, minute=30),
     },
+    "send-unsent-digests": {
+        "task": "alignment.tasks.send_unsent_digests",
+        # The safety net for digest deliveries whose queued task was lost (the broker was down).
+        "schedule": crontab(minute="*/15"),
+    },
     "route-unrouted-mqls": {
         "task": "handoffs.tasks.route_unrouted_mqls",
         # The safety net for MQLs whose hand-off was not queued (the broker was down).
         "schedule": crontab(minute="*/5"),
     },
+    "sweep-webhooks": {
+        "task": "integrations.tasks.sweep_webhooks",
+        # Due webhook retries whose message was lost, and endpoints failing for a day.
+        "schedule": crontab(minute="*"),
+    },
 }
+
+# --- Outbound webhooks (integrations/) -----------------------------------------
+# Private, loopback and reserved hosts are refused unless this is on (a local receiver in development).
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")
@@ -275,6 +307,11 @@ DIGEST_WEBHOOKS = {
 # Failed digest deliveries are retried after base, 2×base, 4×base… seconds (capped at an hour).
 DIGEST_RETRY_BASE_SECONDS = env_int("DIGEST_RETRY_BASE_SECONDS", 60, minimum=0)
 DIGEST_MAX_RETRIES = env_int("DIGEST_MAX_RETRIES", 5, minimum=0)
+# A delivery claimed this many seconds ago whose sender never reported back is "unknown", never re-sent on
+# its own: the claim must outlive the broker's redelivery (alignment.checks refuses a shorter one).
+DIGEST_CLAIM_TIMEOUT = env_int("DIGEST_CLAIM_TIMEOUT", 2 * BROKER_VISIBILITY_TIMEOUT, minimum=1)
+# send_unsent_digests (every 15 minutes) sends the deliveries still unsent of this many recent weeks.
+DIGEST_SWEEP_WEEKS = env_int("DIGEST_SWEEP_WEEKS", 4, minimum=1)
 # alignment.metrics.rollups: store the figures of complete weeks (PostgreSQL only); off computes every report live.
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # Absolute address used in e-mails ("open the dashboard"), where no request is at hand.
@@ -399,6 +436,19 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# --- Client address and abuse limits (SECURITY.md, "Edges") -------------------------
+# Proxies we run in front of Tandem, each appending to X-Forwarded-For (crm/client_ip.py);
+# 0: none, REMOTE_ADDR is the client. Every per-client limit and the sign-in lock-out use it.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
+# JSON nested past crm.parsers.MAX_DEPTH levels answers 400 (a RecursionError answered 500).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "crm.parsers.NestingLimitedJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 LOGGING = {
     "version": 1,

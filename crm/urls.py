@@ -18,11 +18,19 @@ urlpatterns = [
     path("leads/", include("leads.urls")),
     path("handoffs/", include("handoffs.urls")),
     path("api/v1/capture/", include("leads.capture_urls")),
+    path("settings/webhooks/", include("integrations.urls")),
+    path("api/v1/webhooks/", include("integrations.api_urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: the CSP forbids inline scripts.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("account/api-token/", token_views.api_token, name="api-token"),
+    # The audit trail and a person's data (privacy/).
+    path("", include("privacy.urls")),
+    path("api/v1/privacy/", include("privacy.api_urls")),
     # Last among the api/v1/ paths: the capture and report endpoints are more specific.
     path("api/v1/", include("alignment.api_router")),
 ]
+
+# An unhandled error under /api/ answers JSON like every other API answer (SECURITY.md, "Edges").
+handler500 = "crm.views.server_error"

@@ -1,9 +1,10 @@
-"""Pages of the kernel: the health check."""
+"""Pages of the kernel: the health check, and the server error answer."""
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 
@@ -25,3 +26,13 @@ def healthz(request):
         checks["cache"] = f"error: {exc.__class__.__name__}"
     healthy = checks["database"] == "ok"
     return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+
+
+def server_error(request):
+    """Answer an unhandled error: JSON under /api/ (scripts parse every answer), the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": "Server error: the request was not completed. Try again later.", "code": "server_error"},
+            status=500,
+        )
+    return defaults.server_error(request)

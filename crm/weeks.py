@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+# The years a report may name. The figures of a week reach weeks and quarters around it (trends,
+# the quarter's goals), and the calendar ends at year 1 and 9999: a label at either end made
+# the dashboard, its CSV and the report API fail. Nobody sells in 1969 or 3000.
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 class InvalidWeek(ValueError):
@@ -35,7 +39,10 @@ class Week:
         match = WEEK_RE.match((label or "").strip())
         if not match:
             raise InvalidWeek(f"{label!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W07.")
-        return cls(int(match.group(1)), int(match.group(2)))
+        year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidWeek(f"{label!r} is out of range: reports cover {FIRST_YEAR} to {LAST_YEAR}.")
+        return cls(year, int(match.group(2)))
 
     @classmethod
     def of_date(cls, day):

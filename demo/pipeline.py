@@ -156,16 +156,24 @@ class PipelineMixin:
         if kind == Activity.Kind.TASK:
             due = self.working(when + DAY * rng.uniform(1, 5))
             task = activity_log(
-                lead=state.lead, actor=owner, kind=kind, subject=rng.choice(data.TASKS), occurred_at=when, due_at=due
+                lead=state.lead,
+                actor=owner,
+                kind=kind,
+                subject=rng.choice(data.TASKS),
+                occurred_at=when,
+                at=when,
+                due_at=due,
             )
             done = due - HOUR * rng.uniform(0, 20)
             if rng.random() < 0.75 and when < done <= self.now:
                 task_complete(task=task, actor=owner, at=done)
         elif kind == Activity.Kind.NOTE:
-            activity_log(lead=state.lead, actor=owner, kind=kind, body=rng.choice(data.NOTES), occurred_at=when)
+            activity_log(
+                lead=state.lead, actor=owner, kind=kind, body=rng.choice(data.NOTES), occurred_at=when, at=when
+            )
         else:
             subject = rng.choice(data.CONTACT_SUBJECTS[kind])
-            activity_log(lead=state.lead, actor=owner, kind=kind, subject=subject, occurred_at=when)
+            activity_log(lead=state.lead, actor=owner, kind=kind, subject=subject, occurred_at=when, at=when)
         self.summary.counts["activities"] += 1
 
     def move(self, when, state, to_status, note, **extra):

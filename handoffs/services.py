@@ -11,6 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from crm import events
+from crm.audit import ObjectType, audit_record, changes_between, snapshot
 from crm.errors import Conflict, Refused
 from crm.queue import enqueue_on_commit
 from handoffs.models import Handoff, SalesRep, ServiceLevel
@@ -18,6 +20,29 @@ from leads.models import OPEN_STATUSES, Lead
 from leads.services import InvalidTransition, lead_assign_owner, lead_transition
 
 SALES_GROUP = "sales"
+HANDOFF_FIELDS = ("outcome", "assigned_to", "reject_reason", "feedback", "responded_by")
+# Free text a person may be named in: kept apart in the audit trail, so erasure can drop it.
+HANDOFF_PERSONAL = ("context_note", "feedback")
+
+
+def _audit_handoff(handoff, *, action, changes, actor, at=None):
+    audit_record(
+        object_type=ObjectType.HANDOFF,
+        object_id=handoff.pk,
+        parent_type=ObjectType.LEAD,
+        parent_id=handoff.lead_id,
+        action=action,
+        changes=changes,
+        personal_fields=HANDOFF_PERSONAL,
+        lead_id=handoff.lead_id,
+        user=actor,
+        at=at,
+    )
+
+
+def _audit_handoff_change(handoff, before, *, action, actor, at=None):
+    changes = changes_between(before, snapshot(handoff, before))
+    _audit_handoff(handoff, action=action, changes=changes, actor=actor, at=at)
 
 
 class HandoffError(Refused):
@@ -139,8 +164,11 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None, noti
         except IntegrityError:
             # A concurrent hand-off of the same lead won the one-pending constraint.
             raise HandoffExists(locked) from None
+        created = changes_between({}, snapshot(handoff, ["assigned_to", "context_note", "accept_deadline"]))
+        _audit_handoff(handoff, action="created", changes=created, actor=actor, at=now)
         if notify:
             _queue_assigned_notification(handoff)
+        events.emit(events.HANDOFF_CREATED, handoff=handoff, actor=actor)
     lead.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return handoff
 
@@ -191,6 +219,7 @@ def handoff_accept(*, handoff, actor, at=None):
     level = ServiceLevel.current()
     with transaction.atomic():
         locked = _lock_pending(handoff)
+        before = snapshot(locked, HANDOFF_FIELDS)
         owner = locked.assigned_to or actor
         lead_transition(
             lead=locked.lead,
@@ -207,6 +236,8 @@ def handoff_accept(*, handoff, actor, at=None):
         locked.responded_by = actor
         locked.first_contact_deadline = now + datetime.timedelta(hours=level.hours_to_first_contact)
         locked.save(update_fields=["outcome", "assigned_to", "responded_at", "responded_by", "first_contact_deadline"])
+        events.emit(events.HANDOFF_ACCEPTED, handoff=locked, actor=actor)
+        _audit_handoff_change(locked, before, action="accepted", actor=actor, at=now)
     return locked
 
 
@@ -225,6 +256,7 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
     now = at or timezone.now()
     with transaction.atomic():
         locked = _lock_pending(handoff)
+        before = snapshot(locked, HANDOFF_FIELDS)
         target = Lead.Status.RECYCLED if reason == Handoff.RejectReason.NOT_READY else Lead.Status.DISQUALIFIED
         label = Handoff.RejectReason(reason).label
         lead_transition(
@@ -241,6 +273,8 @@ def handoff_reject(*, handoff, actor, reason, feedback, at=None):
         locked.responded_at = now
         locked.responded_by = actor
         locked.save(update_fields=["outcome", "reject_reason", "feedback", "responded_at", "responded_by"])
+        events.emit(events.HANDOFF_REJECTED, handoff=locked, actor=actor, reason=reason, feedback=locked.feedback)
+        _audit_handoff_change(locked, before, action="rejected", actor=actor, at=now)
     return locked
 
 
@@ -251,9 +285,11 @@ def handoff_assign(*, handoff, actor, assignee, at=None, notify=True):
     with transaction.atomic():
         locked = _lock_pending(handoff)
         previous = locked.assigned_to_id
+        before = snapshot(locked, ["assigned_to", "over_capacity"])
         locked.assigned_to = assignee
         locked.over_capacity = False
         locked.save(update_fields=["assigned_to", "over_capacity"])
+        _audit_handoff_change(locked, before, action="assigned", actor=actor, at=at)
         # The manager's pick is the rep's turn in the rotation, stamped when it was made
         # (a backdated call must not push the rep behind every later hand-off).
         SalesRep.objects.update_or_create(user=assignee, defaults={"last_assigned_at": at or timezone.now()})
@@ -268,7 +304,15 @@ def sales_rep_update(*, user, actor, accepting, capacity):
         raise ValidationError({"user": "Only active sales reps have assignment settings."})
     if capacity is not None and capacity < 0:
         raise ValidationError({"capacity": "Capacity cannot be negative."})
-    rep, _ = SalesRep.objects.update_or_create(user=user, defaults={"accepting": accepting, "capacity": capacity})
+    with transaction.atomic():
+        current = SalesRep.objects.select_for_update().filter(user=user).first()
+        before = snapshot(current, ["accepting", "capacity"]) if current else {}
+        rep, _ = SalesRep.objects.update_or_create(user=user, defaults={"accepting": accepting, "capacity": capacity})
+        changes = changes_between(before, snapshot(rep, ["accepting", "capacity"]))
+        if changes:
+            audit_record(
+                object_type=ObjectType.SALES_REP, object_id=user.pk, action="updated", changes=changes, user=actor
+            )
     return rep
 
 

@@ -311,7 +311,11 @@ class ActivitySerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Tasks only: who does it (default: you).",
     )
-    occurred_at = serializers.DateTimeField(required=False, help_text="Default: now.")
+    occurred_at = serializers.DateTimeField(
+        required=False,
+        help_text="When it happened (default: now); not before the lead existed, not in the future. "
+        "The service level counts from recorded_at, the server's time.",
+    )
     due_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Tasks only, and required for them.")
 
     class Meta:
@@ -325,12 +329,27 @@ class ActivitySerializer(serializers.ModelSerializer):
             "subject",
             "body",
             "occurred_at",
+            "recorded_at",
             "assignee",
             "due_at",
             "done_at",
         ]
-        read_only_fields = ["id", "lead", "user", "done_at"]
+        read_only_fields = ["id", "lead", "user", "recorded_at", "done_at"]
         extra_kwargs = {"subject": {"max_length": 200}, "body": {"max_length": 20000}}
+
+    def validate(self, attrs):
+        # The service's own checks, so the API answers field by field as the page does.
+        view = self.context["view"]
+        errors = services.activity_problems(
+            lead=view.lead, occurred_at=attrs.get("occurred_at"), due_at=attrs.get("due_at")
+        )
+        if attrs.get("kind") == Activity.Kind.TASK:
+            errors.update(
+                services.assignee_problems(actor=self.context["request"].user, assignee=attrs.get("assignee"))
+            )
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class ActivityPerm(ApiPerm):

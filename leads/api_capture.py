@@ -7,12 +7,13 @@ body answers 4xx with a message; nothing valid is dropped.
 """
 
 import logging
+import uuid
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -20,7 +21,8 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from leads import throttle_log
+from crm.client_ip import client_ip
+from crm.parsers import NestingLimitedJSONParser
 from leads.capture import enabled_capture_form, origin_allowed
 from leads.models import Touchpoint
 from leads.scoring import ScoringConfig
@@ -120,15 +122,68 @@ class _FailOpenThrottle(SimpleRateThrottle):
         return True
 
 
-def check_throttles_together(throttles, request, view):
-    """Apply SimpleRateThrottles with one cache read and one write for all of them (on Redis,
-    one round trip: leads.throttle_log).
+# A sliding window per key, checked and counted in one atomic step for every key of a request:
+# two workers can no longer both read "599" and both write "600" (a read-then-write let 650-odd
+# captures a minute through a 600/minute limit). ARGV: now (seconds), a unique member, then a
+# limit and a window (seconds) per key. Answers, per key, -1 when admitted, else the seconds to wait.
+SLIDING_WINDOW_LUA = """
+local now = tonumber(ARGV[1])
+local member = ARGV[2]
+local answers = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[1 + 2 * i])
+  local window = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) < limit then
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, math.ceil(window * 1000))
+    answers[i] = -1
+  else
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    answers[i] = math.max(0, math.ceil(tonumber(oldest[2]) + window - now))
+  end
+end
+return answers
+"""
 
-    The same decisions as DRF's APIView.check_throttles, which makes a get and a set per
-    throttle: each throttle's history is read (get_many), pruned, checked against its rate
-    and, when the request fits, extended and written back (set_many per window length).
-    Every throttle is checked and counted even when another refuses, as DRF does. Returns
-    the waits of the throttles that refused. When the cache is down, the request passes.
+
+def _redis_client(cache):
+    """Return the redis-py client behind a Django Redis cache, or None for other caches."""
+    inner = getattr(cache, "_cache", None)
+    get_client = getattr(inner, "get_client", None)
+    return get_client(write=True) if get_client is not None and hasattr(cache, "make_key") else None
+
+
+def _count_in_redis(client, cache, keyed, now):
+    """Check and count every throttle in one atomic script run; return the waits of those refusing."""
+    keys = [cache.make_key(f"rate:{throttle.key}") for throttle in keyed]
+    argv = [repr(now), uuid.uuid4().hex]
+    for throttle in keyed:
+        argv += [throttle.num_requests, throttle.duration]
+    answers = client.eval(SLIDING_WINDOW_LUA, len(keys), *keys, *argv)
+    return [float(answer) for answer in answers if int(answer) >= 0]
+
+
+def _count_in_cache(cache, keyed, now):
+    """The same decisions on any Django cache: one read and one write (atomic only per process)."""
+    histories = cache.get_many([throttle.key for throttle in keyed])
+    waits, writes = [], {}
+    for throttle in keyed:
+        if throttle.admits(list(histories.get(throttle.key, [])), now):
+            writes.setdefault(throttle.duration, {})[throttle.key] = throttle.history
+        else:
+            waits.append(throttle.wait())
+    for duration, values in writes.items():
+        cache.set_many(values, duration)
+    return waits
+
+
+def check_throttles_together(throttles, request, view):
+    """Apply SimpleRateThrottles in one round trip, counting atomically on Redis.
+
+    The same decisions as DRF's APIView.check_throttles: each throttle keeps a sliding window
+    of its rate; every throttle is checked and counted even when another refuses, as DRF does.
+    Returns the waits of the throttles that refused. When the cache is down, the request passes.
     """
     keyed = []
     for throttle in throttles:
@@ -140,39 +195,23 @@ def check_throttles_together(throttles, request, view):
     if not keyed:
         return []
     cache = keyed[0].cache
-    scopes = ", ".join(repr(throttle.scope) for throttle in keyed)
-    if throttle_log.supported(cache):
-        # On Redis, one round trip for every limit (leads.throttle_log): the same decisions.
-        try:
-            return throttle_log.apply(cache, keyed, keyed[0].timer())
-        except Exception:  # any connection error: fail open, loudly
-            logger.warning("Capture rate limits %s skipped: the cache is unavailable.", scopes, exc_info=True)
-            return []
+    now = keyed[0].timer()
     try:
-        histories = cache.get_many([throttle.key for throttle in keyed])
+        client = _redis_client(cache)
+        if client is not None:
+            return _count_in_redis(client, cache, keyed, now)
+        return _count_in_cache(cache, keyed, now)
     except Exception:  # any cache backend's connection error: fail open, loudly
+        scopes = ", ".join(repr(throttle.scope) for throttle in keyed)
         logger.warning("Capture rate limits %s skipped: the cache is unavailable.", scopes, exc_info=True)
         return []
-    now = keyed[0].timer()
-    waits, writes = [], {}
-    for throttle in keyed:
-        if throttle.admits(list(histories.get(throttle.key, [])), now):
-            writes.setdefault(throttle.duration, {})[throttle.key] = throttle.history
-        else:
-            waits.append(throttle.wait())
-    try:
-        for duration, values in writes.items():
-            cache.set_many(values, duration)
-    except Exception:
-        logger.warning("Capture rate limits %s not counted: the cache is unavailable.", scopes, exc_info=True)
-    return waits
 
 
 class CaptureIPThrottle(_FailOpenThrottle):
     scope = "capture_ip"
 
     def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
 
 
 class CaptureFormThrottle(_FailOpenThrottle):
@@ -208,7 +247,7 @@ class CaptureView(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     # Multipart too: a page posting `new FormData(form)` sends it, and its lead is as valid.
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [NestingLimitedJSONParser, FormParser, MultiPartParser]
     renderer_classes = [JSONRenderer]
     throttle_classes = [CaptureIPThrottle, CaptureFormThrottle]
 

@@ -7,6 +7,7 @@ resolved from a Catalogue loaded once per batch.
 
 import functools
 import operator
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -20,6 +21,8 @@ from leads.services.capture import _clean_profile
 
 _MAX_EMAIL = 254
 _MAX_COMPANY_SIZE = 2_147_483_647  # the column is a 32-bit integer
+# A byte the import could not read as UTF-8, kept as a lone surrogate (leads.importing.MIXED_UTF8).
+_STRAY_BYTE = re.compile(r"[\udc80-\udcff]")
 
 FIELD_LABELS = {
     "email": "e-mail",
@@ -33,10 +36,14 @@ FIELD_LABELS = {
 
 def row_problems(values):
     """Return what is wrong with a row's values before lead_capture's checks (a missing e-mail,
-    lengths and ranges the columns cannot hold, NULs)."""
+    lengths and ranges the columns cannot hold, NULs, bytes of another encoding)."""
     problems = [] if values.get("email") else ["e-mail: missing"]
     if any("\x00" in value for value in values.values()):
         problems.append("contains NUL characters")
+    if any(_STRAY_BYTE.search(value) for value in values.values()):
+        problems.append(
+            "holds bytes that are not UTF-8 (this line was saved in another encoding): correct it and import it again"
+        )
     if len(values.get("email", "")) > _MAX_EMAIL:
         problems.append("e-mail: longer than 254 characters")
     size = values.get("company_size", "")
@@ -57,7 +64,14 @@ def describe_error(exc):
 
 def row_error(line, values, message):
     """Return the report entry of a refused row."""
-    return {"line": line, "email": values.get("email", "")[:_MAX_EMAIL], "errors": message}
+    return {"line": line, "email": storable(values.get("email", "")[:_MAX_EMAIL]), "errors": message}
+
+
+def storable(text):
+    """Return text read from a file with its stray bytes shown as U+FFFD, so it can be stored and shown."""
+    if _STRAY_BYTE.search(text):
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
 
 
 @dataclass

@@ -23,10 +23,11 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, OperationalError, transaction
 from django.utils import timezone
 
+from crm.audit import Actor, acting_as
 from crm.queue import enqueue_on_commit
 from leads import scoring
 from leads.bulk_capture import leads_capture_batch, rows_prepare
-from leads.bulk_rows import Catalogue, PreparedRows, describe_error, row_error, row_problems
+from leads.bulk_rows import Catalogue, PreparedRows, describe_error, row_error, row_problems, storable
 from leads.models import ImportJob, Touchpoint
 from leads.services import lead_capture
 
@@ -47,6 +48,10 @@ _DEADLOCK_CODES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
 _CHUNK = 64 * 1024
 _SNIFF_CHARS = 8 * 1024
 _DELIMITERS = ",;\t"
+# A UTF-8 file with stray bytes of another encoding (a line pasted from a latin-1 export):
+# read as UTF-8, the stray bytes kept as lone surrogates (surrogateescape), so every good row
+# is read right and each affected line is refused by number (leads.bulk_rows.row_problems).
+MIXED_UTF8 = "utf-8-mixed"
 
 # Header names people use, normalised (lower case, letters and digits only) → lead field.
 HEADER_ALIASES = {
@@ -86,6 +91,7 @@ HEADER_ALIASES = {
 
 ENCODING_LABELS = {
     "utf-8-sig": "UTF-8",
+    MIXED_UTF8: "UTF-8, some lines in another encoding (refused by line)",
     "utf-16": "UTF-16",
     "cp1252": "Windows-1252 (cp1252)",
     "latin-1": "ISO-8859-1 (latin-1)",
@@ -111,9 +117,24 @@ def map_header(header):
     return mapping
 
 
+# A decoded non-ASCII character that is not an escaped stray byte (U+DC80–U+DCFF).
+_UTF8_NON_ASCII = re.compile(r"[\u0080-\udc7f\udd00-\U0010ffff]")
+
+
+def _has_utf8_text(binary):
+    """Return whether the file holds valid non-ASCII UTF-8 sequences (next to bytes that are not)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    binary.seek(0)
+    while chunk := binary.read(_CHUNK):
+        if _UTF8_NON_ASCII.search(decoder.decode(chunk)):
+            return True
+    return bool(_UTF8_NON_ASCII.search(decoder.decode(b"", final=True)))
+
+
 def detect_encoding(binary):
     """Return the encoding of a binary file: UTF-16 by its BOM, UTF-8 (with or without BOM)
-    when every byte decodes, else cp1252 (Excel on Windows), else latin-1 (which always decodes).
+    when every byte decodes, MIXED_UTF8 when valid UTF-8 text sits next to stray bytes, else
+    cp1252 (Excel on Windows), else latin-1 (which always decodes).
 
     Reads the file in chunks, never whole, and leaves it at the start.
     """
@@ -134,6 +155,9 @@ def detect_encoding(binary):
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
+            if encoding == "utf-8-sig" and _has_utf8_text(binary):
+                binary.seek(0)
+                return MIXED_UTF8
             continue
         binary.seek(0)
         return encoding
@@ -188,7 +212,10 @@ def open_csv(binary):
     Raises ImportFileError when the file is empty, binary, or has no e-mail column.
     """
     encoding = detect_encoding(binary)
-    text = io.TextIOWrapper(binary, encoding=encoding, newline="")
+    if encoding == MIXED_UTF8:
+        text = io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+    else:
+        text = io.TextIOWrapper(binary, encoding=encoding, newline="")
     try:
         return _read_header(text, encoding)
     except ImportFileError:
@@ -214,7 +241,7 @@ def _read_header(text, encoding):
         raise ImportFileError(f"The header row cannot be read as CSV ({exc}).") from None
     mapping = map_header(header)
     if "email" not in mapping.values():
-        found = ", ".join(f'"{cell.strip()}"' for cell in header if cell.strip())[:300]
+        found = storable(", ".join(f'"{cell.strip()}"' for cell in header if cell.strip())[:300])
         raise ImportFileError(
             'No e-mail column: the first row must name one, e.g. "email" or "E-mail" '
             f"(found {found or 'no column names'})."
@@ -417,6 +444,12 @@ class _BatchReader:
 
 def import_job_run(*, job, batch_size=BATCH_SIZE):
     """Import the job's file from its last committed row on; safe to run again at any point."""
+    # What the import changes (a lead made an MQL, its hand-off) is the import job's doing.
+    with acting_as(Actor.for_import(job.pk, f"import #{job.pk} ({job.original_name})"[:150])):
+        return _import_job_run(job=job, batch_size=batch_size)
+
+
+def _import_job_run(*, job, batch_size):
     job = ImportJob.objects.get(pk=job.pk)
     if job.state in (ImportJob.State.DONE, ImportJob.State.FAILED):
         return job

@@ -6,7 +6,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -300,7 +300,11 @@ class Activity(models.Model):
     )
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(blank=True)
+    # When it happened, as the user tells it (bounded: not before the lead, not after recording).
     occurred_at = models.DateTimeField(default=timezone.now)
+    # When the server stored it: the clock of the service level (first contact), which no
+    # caller sets; raw inserts (bench seeding) get the database's now().
+    recorded_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     # Tasks only.
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crm.audit import ObjectType, audit_change, audit_record, changes_between, snapshot
 from crm.queue import enqueue_on_commit
 from leads import scoring
 from leads.models import IdealCustomerProfile, Lead, ScoringRule
@@ -61,10 +62,12 @@ def icp_update(*, actor, **values):
     with transaction.atomic():
         profile = IdealCustomerProfile.current()
         profile = IdealCustomerProfile.objects.select_for_update().get(pk=profile.pk)
+        before = snapshot(profile, ICP_FIELDS)
         for name, value in values.items():
             setattr(profile, name, value)
         profile.updated_by = actor
         profile.save()
+        audit_change(object_type=ObjectType.ICP, obj=profile, before=before, user=actor)
         _queue_recompute()
     return profile
 
@@ -75,6 +78,13 @@ def scoring_rule_create(*, actor, field, operator, points, value="", name="", ac
     with transaction.atomic():
         rule = ScoringRule.objects.create(
             name=name.strip(), field=field, operator=operator, value=value.strip(), points=points, active=active
+        )
+        audit_record(
+            object_type=ObjectType.SCORING_RULE,
+            object_id=rule.pk,
+            action="created",
+            changes=changes_between({}, snapshot(rule, RULE_FIELDS)),
+            user=actor,
         )
         _queue_recompute()
     return rule
@@ -88,9 +98,11 @@ def scoring_rule_update(*, rule, actor, **changes):
     merged = {name: changes.get(name, getattr(rule, name)) for name in ("field", "operator", "value")}
     validate_rule(**merged)
     with transaction.atomic():
+        before = snapshot(ScoringRule.objects.select_for_update().get(pk=rule.pk), RULE_FIELDS)
         for name, value in changes.items():
             setattr(rule, name, value.strip() if isinstance(value, str) else value)
         rule.save(update_fields=list(changes))
+        audit_change(object_type=ObjectType.SCORING_RULE, obj=rule, before=before, user=actor)
         _queue_recompute()
     return rule
 
@@ -103,6 +115,13 @@ def scoring_rule_set_active(*, rule, active, actor):
 def scoring_rule_delete(*, rule, actor):
     """Delete a scoring rule and queue a recompute."""
     with transaction.atomic():
+        audit_record(
+            object_type=ObjectType.SCORING_RULE,
+            object_id=rule.pk,
+            action="deleted",
+            changes=changes_between(snapshot(rule, RULE_FIELDS), {}),
+            user=actor,
+        )
         rule.delete()
         _queue_recompute()
 

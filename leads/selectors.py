@@ -223,10 +223,14 @@ def merge_candidates(survivor, query, *, limit=10):
     )
 
 
-def task_assignees(user, *, may_delegate):
-    """Return who the user may give a task to: themselves, and every sales rep when they may delegate."""
+def task_assignees(user):
+    """Return who the user may give a task to: themselves, and every sales rep for a manager.
+
+    The one assignee policy: the task form offers these, and activity_log refuses any other
+    (so the API, which has no form, answers the same).
+    """
     users = get_user_model().objects.filter(pk=user.pk)
-    if may_delegate:
+    if roles.is_manager(user):
         users = get_user_model().objects.filter(Q(pk=user.pk) | Q(pk__in=sales_users().values("pk")))
     return users.order_by("username")
 

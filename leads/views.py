@@ -206,7 +206,7 @@ def _detail_context(request, lead, *, transition_form=None, activity_form=None, 
 
 
 def _task_form(request, data=None):
-    assignees = selectors.task_assignees(request.user, may_delegate=roles.is_manager(request.user))
+    assignees = selectors.task_assignees(request.user)
     return TaskForm(data, assignees=assignees, user=request.user)
 
 

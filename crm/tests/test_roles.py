@@ -21,6 +21,7 @@ EXPECTED = {
     Perm.ANSWER_HANDOFFS: {"sales", "managers"},
     Perm.ASSIGN_HANDOFFS: {"managers"},
     Perm.MANAGE_TEAM: {"managers"},
+    Perm.MANAGE_WEBHOOKS: {"managers"},
 }
 
 

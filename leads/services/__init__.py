@@ -11,7 +11,13 @@ and never a request, so pages, the API, imports and tasks share them. The parts:
 - ``merge``: a duplicate folded into the lead that survives.
 """
 
-from leads.services.activities import activity_log, task_complete, touchpoint_record_reported
+from leads.services.activities import (
+    activity_log,
+    activity_problems,
+    assignee_problems,
+    task_complete,
+    touchpoint_record_reported,
+)
 from leads.services.base import (
     MAX_COMPANY_SIZE,
     PROFILE_FIELDS,
@@ -41,6 +47,8 @@ __all__ = [
     "_clean_profile",
     "_insert_unless_taken",
     "activity_log",
+    "activity_problems",
+    "assignee_problems",
     "lead_assign_owner",
     "lead_by_email",
     "lead_capture",

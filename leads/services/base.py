@@ -10,6 +10,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
+from crm.audit import ObjectType, audit_record
 from crm.errors import Conflict, Refused
 from leads.models import Lead, LeadAlias
 from leads.prepared import PreparedQuery
@@ -47,6 +48,24 @@ class StaleLead(LeadError, Conflict):
 PROFILE_FIELDS = ("first_name", "last_name", "phone", "company", "title", "industry", "company_size", "country")
 MAX_COMPANY_SIZE = 10_000_000
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
+# A person's own data on a lead: what erasure replaces, and what the audit trail keeps apart
+# (crm.audit's personal values) so that erasure can drop it there too. Free-text notes count.
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "company", "title")
+AUDIT_PERSONAL = (*PERSONAL_FIELDS, "note")
+
+
+def audit_lead(lead, *, action, changes, user=None, at=None):
+    """Append the lead's change to the audit trail, its personal values kept apart."""
+    return audit_record(
+        object_type=ObjectType.LEAD,
+        object_id=lead.pk,
+        action=action,
+        changes=changes,
+        personal_fields=AUDIT_PERSONAL,
+        lead_id=lead.pk,
+        user=user,
+        at=at,
+    )
 
 
 def normalize_email(value):

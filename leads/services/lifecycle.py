@@ -4,8 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from crm import events
+from crm.audit import changes_between, snapshot
 from leads.models import Lead, StatusChange, can_transition
-from leads.services.base import InvalidTransition, _bump, _lock, _positive_money, _sync
+from leads.services.base import InvalidTransition, _bump, _lock, _positive_money, _sync, audit_lead
 from leads.signals import lead_became_mql
 
 
@@ -35,6 +37,7 @@ def lead_transition(
                 locked.status, to_status, "An MQL moves on by the answer to its hand-off: accept or reject it."
             )
         fields = ["status", "status_changed_at"]
+        before = snapshot(locked, ["status", "deal_value", "lost_reason"])
         if to_status == Lead.Status.WON:
             locked.deal_value = _positive_money(deal_value)
             fields.append("deal_value")
@@ -43,12 +46,31 @@ def lead_transition(
                 raise ValidationError({"lost_reason": "Say why the lead was lost."})
             locked.lost_reason = lost_reason
             fields.append("lost_reason")
+        from_status = locked.status
         StatusChange.objects.create(
-            lead=locked, from_status=locked.status, to_status=to_status, changed_by=actor, changed_at=now, note=note
+            lead=locked, from_status=from_status, to_status=to_status, changed_by=actor, changed_at=now, note=note
         )
         locked.status = to_status
         locked.status_changed_at = now
         _bump(locked, fields, now)
+        events.emit(
+            events.LEAD_STATUS_CHANGED,
+            lead=locked,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+        )
+        if to_status == Lead.Status.WON:
+            events.emit(events.LEAD_WON, lead=locked, actor=actor, deal_value=locked.deal_value)
+        elif to_status == Lead.Status.LOST:
+            events.emit(
+                events.LEAD_LOST, lead=locked, actor=actor, lost_reason=locked.lost_reason, deal_value=locked.deal_value
+            )
+        changes = changes_between(before, snapshot(locked, before))
+        if note:
+            changes["note"] = {"old": None, "new": note}
+        audit_lead(locked, action="status_changed", changes=changes, user=actor, at=now)
         if to_status == Lead.Status.MQL:
             lead_id = locked.pk
             # robust: the lead is committed whatever happens to the announcement (a broker

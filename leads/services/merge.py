@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from leads import scoring
 from leads.models import Activity, Lead, LeadAlias, Touchpoint
-from leads.services.base import PROFILE_FIELDS, LeadError, _bump, _sync
+from leads.services.base import PROFILE_FIELDS, LeadError, _bump, _sync, audit_lead
 
 
 class MergeRefused(LeadError):
@@ -98,7 +98,7 @@ def lead_merge(*, survivor, duplicate, actor, at=None):
             keep.last_touch_campaign_id = latest_campaign
             fields.append("last_touch_campaign")
         keep.score, keep.fit = scoring.evaluate(keep, scoring.ScoringConfig.load())
-        lose_email = lose.email
+        lose_email, lose_pk = lose.email, lose.pk
         lose.delete()
         LeadAlias.objects.create(email=lose_email, lead=keep, created_at=now)
         Activity.objects.create(
@@ -109,5 +109,9 @@ def lead_merge(*, survivor, duplicate, actor, at=None):
             occurred_at=now,
         )
         _bump(keep, [*fields, "score", "fit"], now)
+        merged = {field: {"old": None, "new": getattr(keep, field)} for field in fields if field in PROFILE_FIELDS}
+        audit_lead(
+            keep, action="merged", changes={**merged, "merged_lead": {"old": lose_pk, "new": None}}, user=actor, at=now
+        )
     _sync(survivor, keep)
     return survivor

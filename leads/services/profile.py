@@ -3,9 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crm.audit import changes_between, snapshot
 from leads import scoring
 from leads.models import Lead
-from leads.services.base import PROFILE_FIELDS, _bump, _lock, _sync, lead_by_email, normalize_email
+from leads.services.base import PROFILE_FIELDS, _bump, _lock, _sync, audit_lead, lead_by_email, normalize_email
 from leads.services.capture import _clean_profile
 
 
@@ -16,6 +17,7 @@ def lead_update(*, lead, actor, version=None, **changes):
         raise ValidationError(dict.fromkeys(sorted(unknown), "This field cannot be changed here."))
     with transaction.atomic():
         locked = _lock(lead, version)
+        before = snapshot(locked, [*changes, "score", "fit"])
         fields = []
         if "email" in changes:
             email = normalize_email(changes.pop("email"))
@@ -31,6 +33,7 @@ def lead_update(*, lead, actor, version=None, **changes):
             fields.append(field)
         locked.score, locked.fit = scoring.evaluate(locked, scoring.ScoringConfig.load())
         _bump(locked, [*fields, "score", "fit"])
+        audit_lead(locked, action="updated", changes=changes_between(before, snapshot(locked, before)), user=actor)
     _sync(lead, locked)
     return lead
 
@@ -39,8 +42,11 @@ def lead_assign_owner(*, lead, owner, actor, version=None):
     """Make the user the lead's owner (the rep who works it)."""
     with transaction.atomic():
         locked = _lock(lead, version)
+        before = snapshot(locked, ["owner"])
         locked.owner = owner
         _bump(locked, ["owner"])
+        changes = changes_between(before, snapshot(locked, before))
+        audit_lead(locked, action="owner_changed", changes=changes, user=actor)
     _sync(lead, locked)
     return lead
 

@@ -12,7 +12,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.tests.factories import CampaignFactory
-from leads import scoring
+from leads import api_capture, scoring
 from leads.api_capture import CaptureFormThrottle, CaptureIPThrottle, check_throttles_together
 from leads.models import IdealCustomerProfile, Lead, LeadAlias, ScoringRule, ScoringVersion, Touchpoint
 from leads.services import _insert_unless_taken, lead_by_email, lead_capture
@@ -282,8 +282,10 @@ class CountingCache:
 
 
 @pytest.mark.django_db
-def test_both_rate_limits_take_one_read_and_one_write(form, client, monkeypatch):
+def test_on_a_cache_other_than_redis_both_rate_limits_take_one_read_and_one_write(form, client, monkeypatch):
+    # On Redis both are counted by one script (tests/security/test_client_address.py).
     cache.clear()
+    monkeypatch.setattr(api_capture, "_redis_client", lambda cache: None)
     counting = CountingCache(cache)
     monkeypatch.setattr(CaptureIPThrottle, "cache", counting)
     monkeypatch.setattr(CaptureFormThrottle, "cache", counting)
@@ -351,7 +353,6 @@ def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
         "summer": CampaignFactory(utm_campaign="summer"),
         "winter": CampaignFactory(utm_campaign="winter"),
     }
-    CampaignFactory(utm_campaign="WINTER")  # two match case-insensitively: the first by id wins
     form = CaptureFormFactory(campaign=campaigns["default"])
     with CaptureQueriesContext(connection) as ctx:
         result = lead_capture(data={"email": f"new-{expected}@example.com", "utm_campaign": utm}, form=form)
@@ -362,3 +363,45 @@ def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
     assert lead.first_touch_campaign == lead.last_touch_campaign == touch.campaign == campaigns[expected]
     assert touch.campaign == _resolve_campaign(utm.strip(), campaigns["default"])
     assert result.lead.first_touch_campaign_id == result.touchpoint.campaign_id == campaigns[expected].pk
+
+
+# --- lead.created's handlers write in the new lead's transaction ----------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the endpoint runs
+def test_a_handler_failing_on_lead_created_leaves_no_lead():
+    from crm import events
+
+    def failing(event):
+        raise RuntimeError("the handler's write failed")
+
+    events.subscribe(events.LEAD_CREATED, failing)
+    try:
+        with pytest.raises(RuntimeError):
+            lead_capture(data={"email": "rolled-back@example.com"})
+    finally:
+        events.unsubscribe(events.LEAD_CREATED, failing)
+    assert not Lead.objects.filter(email="rolled-back@example.com").exists()
+    assert not Touchpoint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_listener_that_acts_a_new_lead_is_one_statement_in_autocommit():
+    from crm import events
+
+    seen = []
+
+    def idle(event):
+        seen.append(event.type)
+
+    idle.wants = lambda event_type: False  # it would write nothing now
+    events.subscribe(events.LEAD_CREATED, idle)
+    try:
+        lead_capture(data={"email": "warm@example.com"})  # the scoring configuration is cached
+        with CaptureQueriesContext(connection) as ctx:
+            result = lead_capture(data={"email": "alone@example.com"})
+    finally:
+        events.unsubscribe(events.LEAD_CREATED, idle)
+    assert result.created and seen == [events.LEAD_CREATED, events.LEAD_CREATED]
+    writes = [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"] or q["sql"] in ("BEGIN", "COMMIT")]
+    assert len(writes) == 1 and writes[0].startswith("WITH "), writes

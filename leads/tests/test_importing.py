@@ -22,7 +22,7 @@ MIXED = (
     "Email Address,First name,Surname,Company name,Job title,Country,utm_source\r\n"
     "ada@example.com,Ada,Lovelace,Engines,CTO,GB,newsletter\r\n"
     "not-an-email,Bad,Row,X,,,\r\n"
-    'bob@example.com,Bob,"Smith\r\nJr",Acme,Head of Sales,DE,\r\n'
+    'bob@example.com,Bob,Smith,Acme,Head of Sales,DE,"news\r\nletter"\r\n'
     ",No,Email,Co,,,\r\n"
     "\r\n"
     'cy@example.com,Cy,Young,"Co, Ltd",,Germany,\r\n'
@@ -63,7 +63,8 @@ def test_good_rows_become_leads_and_bad_rows_are_listed_by_the_line_they_start_o
     assert (job.total_rows, job.processed_rows, job.created_leads, job.updated_leads, job.error_rows) == (7, 7, 3, 0, 3)
     assert job.percent == 100
     bob = Lead.objects.get(email="bob@example.com")
-    assert (bob.last_name, bob.title, bob.company, bob.country) == ("Smith\r\nJr", "Head of Sales", "Acme", "DE")
+    assert (bob.last_name, bob.title, bob.company, bob.country) == ("Smith", "Head of Sales", "Acme", "DE")
+    assert bob.touchpoints.get().utm_source == "news\r\nletter"
     ada = Lead.objects.get(email="ada@example.com")
     assert (ada.first_touch_campaign, ada.source) == (campaign, "email")
     assert set(Touchpoint.objects.values_list("kind", flat=True)) == {"import"}
@@ -99,10 +100,12 @@ def test_excel_semicolon_csv_in_cp1252_is_read():
     assert (lead.first_name, lead.company, lead.title) == ("Jürgen", "Müller, Söhne & Co", "Head € Ops")
 
 
-def test_bytes_undefined_in_cp1252_fall_back_to_latin1():
-    job = run(b"email,company\nx@example.com,Caf\xe9 \x81\n")
+def test_bytes_undefined_in_cp1252_fall_back_to_latin1_and_control_characters_are_refused_by_line():
+    job = run(b"email,company\nx@example.com,Caf\xe9 \x81\ny@example.com,Caf\xe9\n")
     assert "latin-1" in job.message
-    assert Lead.objects.get().company == "Café \x81"
+    assert Lead.objects.get().company == "Café"
+    assert [(e["line"], e["email"]) for e in job.errors] == [(2, "x@example.com")]
+    assert "control characters" in job.errors[0]["errors"]
 
 
 def test_tab_separated_and_utf16_files_are_read():

@@ -9,8 +9,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
     ("role", "visible", "hidden"),
     [
         ("marketing", ["Dashboard", "Campaigns", "Import", "Scoring"], ["Pipeline", "Today", "Team settings"]),
-        ("sales", ["Dashboard", "Leads", "Hand-offs", "Pipeline", "Today"], ["Import", "Reps", "Team settings"]),
-        ("managers", ["Dashboard", "Pipeline", "Import", "Reps", "Team settings"], []),
+        (
+            "sales",
+            ["Dashboard", "Leads", "Hand-offs", "Pipeline", "Today"],
+            ["Import", "Reps", "Team settings", "Audit trail"],
+        ),
+        ("managers", ["Dashboard", "Pipeline", "Import", "Reps", "Team settings", "Audit trail", "Personal data"], []),
     ],
 )
 def test_each_role_signs_in_and_sees_its_navigation(page, sign_in, users, role, visible, hidden):

@@ -55,6 +55,7 @@ PAGES = {
     "team-settings": Page(get=MANAGERS, post=MANAGERS),
     "digest-list": Page(get=READERS),
     "digest-detail": Page(get=READERS, obj="digest"),
+    "digest-resend": Page(post=MANAGERS, obj="digest"),
     # Campaigns.
     "campaigns:list": Page(get=READERS),
     "campaigns:export": Page(get=READERS),
@@ -112,6 +113,20 @@ PAGES = {
     "handoffs:rep_update": Page(post=MANAGERS),
     "handoffs:pipeline": Page(get=REPS),
     "handoffs:pipeline_move": Page(post=OWNER),
+    # Outbound webhooks (integrations): managers only.
+    "integrations:endpoint_list": Page(get=MANAGERS),
+    "integrations:endpoint_create": Page(get=MANAGERS, post=MANAGERS),
+    "integrations:endpoint_detail": Page(get=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_edit": Page(get=MANAGERS, post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_rotate": Page(post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:endpoint_delete": Page(post=MANAGERS, obj="webhook_endpoint"),
+    "integrations:delivery_resend": Page(post=MANAGERS, obj="webhook_delivery"),
+    # The audit trail and a person's data (privacy/): managers only.
+    "privacy:audit-list": Page(get=MANAGERS),
+    "privacy:audit-export": Page(get=MANAGERS),
+    "privacy:home": Page(get=MANAGERS),
+    "privacy:export": Page(get=MANAGERS, obj="lead"),
+    "privacy:erase": Page(get=MANAGERS, post=MANAGERS, obj="lead"),
     # API documentation (the schema describes the contract; it holds no data).
     "schema": Page(get=ANYONE),
     "swagger-ui": Page(get=ANYONE),
@@ -188,4 +203,14 @@ OPERATIONS = {
     ("DELETE", "/api/v1/forms/{id}/"): Operation(MARKETERS, obj="capture_form"),
     ("GET", "/api/v1/reports/weekly/"): Operation(READERS),
     ("POST", "/api/v1/capture/{form_key}/"): Operation(ANYONE),
+    # Outbound webhooks (integrations): managers only.
+    ("GET", "/api/v1/webhooks/"): Operation(MANAGERS),
+    ("POST", "/api/v1/webhooks/"): Operation(MANAGERS),
+    ("GET", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("PATCH", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("DELETE", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("GET", "/api/v1/webhooks/{id}/deliveries/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    # A person's data (privacy/): managers only.
+    ("GET", "/api/v1/privacy/leads/{id}/export/"): Operation(MANAGERS, obj="lead"),
+    ("POST", "/api/v1/privacy/leads/{id}/erase/"): Operation(MANAGERS, obj="lead"),
 }

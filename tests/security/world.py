@@ -33,6 +33,8 @@ class World:
     scoring_rule: object
     digest: object
     extra: dict = field(default_factory=dict)
+    webhook_endpoint: object = None
+    webhook_delivery: object = None
 
 
 def build_world(users):
@@ -88,6 +90,13 @@ def build_world(users):
     digest = Digest.objects.create(
         week="2026-W10", audience=Audience.MARKETING, subject="Digest", text_body="text", html_body="<p>html</p>"
     )
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    # Saved past the service: its address check would resolve the host.
+    webhook_endpoint = WebhookEndpoint.objects.create(
+        url="https://hooks.example.com/tandem", events=["lead.created"], owner=users["managers"]
+    )
+    webhook_delivery = WebhookDelivery.objects.create(endpoint=webhook_endpoint, event_type="lead.created", body="{}")
     # The one-row settings are created on first read; make them now so a read is never a write.
     ServiceLevel.current()
     IdealCustomerProfile.current()
@@ -105,6 +114,8 @@ def build_world(users):
         import_job=job,
         scoring_rule=rule,
         digest=digest,
+        webhook_endpoint=webhook_endpoint,
+        webhook_delivery=webhook_delivery,
     )
 
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "integrations"
+    verbose_name = "Integrations"
+
+    def ready(self):
+        from crm import events
+        from integrations.models import EVENT_TYPES
+        from integrations.services import deliveries_record
+
+        # The lower apps announce through crm.events and never import this app.
+        for event_type in EVENT_TYPES:
+            events.subscribe(event_type, deliveries_record)

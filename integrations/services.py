@@ -135,6 +135,10 @@ def deliveries_record(event):
     return deliveries
 
 
+# crm.events.listened asks it: no endpoint wants the event, so the handler writes nothing.
+deliveries_record.wants = subscriptions.wanted
+
+
 def backoff(attempts):
     """Return the wait after failed attempt number ``attempts``: the base, doubled each time, capped."""
     seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)

@@ -194,8 +194,9 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     ``utm_campaign`` (else ``default_campaign``) in it; return False (nothing written) when the
     e-mail is known, as a lead or an alias: the caller then takes the locked path.
 
-    In autocommit (the capture endpoint) the statement is its own transaction: no BEGIN, lookup
-    or COMMIT round trips. The rows, pre_save values and save signals are those of Model.save().
+    In autocommit (the capture endpoint, when no event handler may write) the statement is its
+    own transaction: no BEGIN, lookup or COMMIT round trips. The rows, pre_save values and save
+    signals are those of Model.save().
     """
     using = router.db_for_write(Lead, instance=lead)
     connection = connections[using]
@@ -211,9 +212,7 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
     params += [lead.email, lead.email]
     params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]
-    # Inside a caller's transaction, a savepoint: a failed statement leaves that transaction usable.
-    block = nullcontext() if transaction.get_autocommit(using) else transaction.atomic(using=using)
-    with block, connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -261,10 +260,16 @@ def lead_capture(
             # The common case, a new e-mail that stays NEW, in one statement; a known e-mail, or a
             # new lead that becomes an MQL (a transition and a hand-off), takes the locked path below.
             touchpoint = Touchpoint(lead=fresh, **touch_values)
-            if _insert_new_lead_with_touch(
-                fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
-            ):
-                return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+            # The handlers of lead.created write in the insert's transaction (crm.events): when one
+            # may act, or inside a caller's transaction (a savepoint, which a failure leaves usable),
+            # the statement and the event share a block; otherwise the statement is its own transaction.
+            alone = transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
+            with nullcontext() if alone else transaction.atomic():
+                if _insert_new_lead_with_touch(
+                    fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
+                ):
+                    events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
+                    return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
     touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
     variant = None
     if touch_campaign is not None and utm["utm_content"]:

@@ -102,15 +102,34 @@ def _apply_touch(lead, *, profile, campaign_id, config, known, evaluate=scoring.
     return fields
 
 
+def _consent(form, consented, now):
+    """Return the touchpoint's consent fields; refuse a form that requires consent without it."""
+    if form is None or not (form.consent_required or (consented and form.consent_text)):
+        return {}
+    if not consented:
+        raise ValidationError({"consent": "Tick the consent box to send this form."})
+    return {"consent_at": now, "consent_text": form.consent_text, "consent_version": form.consent_version}
+
+
 def lead_capture(
-    *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
+    *,
+    data,
+    kind=Touchpoint.Kind.FORM,
+    form=None,
+    campaign=None,
+    actor=None,
+    occurred_at=None,
+    config=None,
+    consented=False,
 ):
     """Find or create the lead of this e-mail and record the touch.
 
     A known e-mail gets a touchpoint, never a second lead: two concurrent captures of
     one e-mail make one lead and two touchpoints. Blank profile fields are filled in,
     the score and fit recomputed, and a new (or recycled) lead whose score reaches the
-    ICP's threshold becomes an MQL, which hands it to sales.
+    ICP's threshold becomes an MQL, which hands it to sales. A form that requires consent
+    refuses a submission without it (``consented``); given consent is kept on the touchpoint
+    with the form's text and its version.
     """
     email = normalize_email(data.get("email"))
     profile = _clean_profile(data)
@@ -122,6 +141,7 @@ def lead_capture(
     if touch_campaign is not None and utm["utm_content"]:
         variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
     channel = channel_from_utm(utm["utm_source"], utm["utm_medium"])
+    consent = _consent(form, consented, now)
 
     with transaction.atomic():
         lead = lead_by_email(email, lock=True)
@@ -159,6 +179,7 @@ def lead_capture(
             recorded_by=actor,
             occurred_at=now,
             **utm,
+            **consent,
         )
         fields = _apply_touch(
             lead,

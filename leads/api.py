@@ -27,6 +27,7 @@ from campaigns.models import Campaign
 from crm import roles
 from crm.roles import ApiPerm, Perm
 from leads import selectors, services
+from leads.capture import check_consent
 from leads.filters import LeadFilter
 from leads.models import Activity, CaptureForm, Lead, Touchpoint
 
@@ -462,12 +463,8 @@ class CaptureFormSerializer(serializers.ModelSerializer):
         extra_kwargs = {"key": {"required": False, "help_text": "Public key in the form's URL; generated if omitted."}}
 
     def validate(self, attrs):
-        required = attrs.get("consent_required", getattr(self.instance, "consent_required", False))
-        text = attrs.get("consent_text", getattr(self.instance, "consent_text", "")) or ""
-        if required and not text.strip():
-            raise serializers.ValidationError(
-                {"consent_text": "Write the consent text the box shows, or do not require consent."}
-            )
+        current = {f: getattr(self.instance, f) for f in ("consent_required", "consent_text")} if self.instance else {}
+        check_consent({**current, **attrs})  # a Django ValidationError: the API answers 400 with the field
         return attrs
 
     @extend_schema_field(OpenApiTypes.STR)

@@ -23,7 +23,8 @@ CAPTURE_PATH = re.compile(r"^/api/v1/capture/(?P<key>[^/]+)/$")
 FORM_FIELDS = ("name", "campaign", "allowed_origins", "enabled", "consent_required", "consent_text")
 
 
-def _check_consent(values):
+def check_consent(values):
+    """Raise ValidationError when the values require consent without a text to show beside the box."""
     if values.get("consent_required") and not (values.get("consent_text") or "").strip():
         raise ValidationError({"consent_text": "Write the consent text the box shows, or do not require consent."})
 
@@ -68,7 +69,7 @@ def capture_form_create(
     *, actor, name, campaign=None, allowed_origins="", enabled=True, consent_required=False, consent_text=""
 ):
     """Create a capture form with a fresh public key."""
-    _check_consent({"consent_required": consent_required, "consent_text": consent_text})
+    check_consent({"consent_required": consent_required, "consent_text": consent_text})
     with transaction.atomic():
         key = CaptureForm.new_key()
         while CaptureForm.objects.filter(key=key).exists():
@@ -96,7 +97,7 @@ def capture_form_update(*, form, actor, **changes):
         changes["name"] = changes["name"].strip()
     if "consent_text" in changes:
         changes["consent_text"] = (changes["consent_text"] or "").strip()
-    _check_consent({"consent_required": form.consent_required, "consent_text": form.consent_text, **changes})
+    check_consent({"consent_required": form.consent_required, "consent_text": form.consent_text, **changes})
     for field, value in changes.items():
         setattr(form, field, value)
     form.save(update_fields=list(changes))

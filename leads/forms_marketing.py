@@ -59,8 +59,10 @@ class CaptureFormForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("consent_required") and not (cleaned.get("consent_text") or "").strip():
-            self.add_error("consent_text", "Write the consent text the box shows, or do not require consent.")
+        try:
+            capture.check_consent(cleaned)
+        except ValidationError as exc:
+            self.add_error(None, exc)
         return cleaned
 
 

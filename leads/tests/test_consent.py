@@ -9,7 +9,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from leads import capture
-from leads.models import Lead, Touchpoint
+from leads.models import CaptureForm, Lead, Touchpoint
 from leads.tests.factories import CaptureFormFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +92,14 @@ def test_the_lead_page_api_and_export_show_the_consent(client, form, users):
 def test_the_snippet_shows_the_consent_box(form):
     snippet = capture.capture_snippet(form, "https://crm.example.com/api/v1/capture/x/")
     assert 'name="consent"' in snippet and " required>" in snippet and "&lt;b&gt;its products" in snippet
+
+
+def test_the_form_page_asks_for_the_text_when_consent_is_required(client, users):
+    client.force_login(users["marketing"])
+    response = client.post(reverse("leads:capture_form_create"), {"name": "Gated", "consent_required": "on"})
+    assert response.status_code == 200 and "Write the consent text" in response.content.decode()
+    response = client.post(
+        reverse("leads:capture_form_create"), {"name": "Gated", "consent_required": "on", "consent_text": "I agree."}
+    )
+    assert response.status_code == 302
+    assert CaptureForm.objects.get(name="Gated").consent_text == "I agree."

@@ -228,15 +228,34 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     return True
 
 
+def _consent(form, consented, now):
+    """Return the touchpoint's consent fields; refuse a form that requires consent without it."""
+    if form is None or not (form.consent_required or (consented and form.consent_text)):
+        return {}
+    if not consented:
+        raise ValidationError({"consent": "Tick the consent box to send this form."})
+    return {"consent_at": now, "consent_text": form.consent_text, "consent_version": form.consent_version}
+
+
 def lead_capture(
-    *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
+    *,
+    data,
+    kind=Touchpoint.Kind.FORM,
+    form=None,
+    campaign=None,
+    actor=None,
+    occurred_at=None,
+    config=None,
+    consented=False,
 ):
     """Find or create the lead of this e-mail and record the touch.
 
     A known e-mail gets a touchpoint, never a second lead: two concurrent captures of
     one e-mail make one lead and two touchpoints. Blank profile fields are filled in,
     the score and fit recomputed, and a new (or recycled) lead whose score reaches the
-    ICP's threshold becomes an MQL, which hands it to sales.
+    ICP's threshold becomes an MQL, which hands it to sales. A form that requires consent
+    refuses a submission without it (``consented``); given consent is kept on the touchpoint
+    with the form's text and its version.
     """
     email = normalize_email(data.get("email"))
     profile = _clean_profile(data)
@@ -253,6 +272,7 @@ def lead_capture(
         "recorded_by": actor,
         "occurred_at": now,
         **utm,
+        **_consent(form, consented, now),
     }
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
         fresh = _new_lead(email, channel, None, now, profile, config)

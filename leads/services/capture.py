@@ -152,7 +152,7 @@ def _new_lead_and_touch_sql(connection):
     """
     qn = connection.ops.quote_name
     utm_sql, utm_params = (
-        Campaign.objects.filter(utm_campaign__iexact=_UTM_PROBE)
+        Campaign.objects.filter(utm_campaign__iexact=_UTM_PROBE, archived=False)
         .order_by("pk")
         .values("pk")[:1]
         .query.get_compiler(connection=connection)
@@ -208,7 +208,9 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     sql, lead_fields, touch_fields = found
     signals.pre_save.send(sender=Lead, instance=lead, raw=False, using=using, update_fields=None)
     signals.pre_save.send(sender=Touchpoint, instance=touchpoint, raw=False, using=using, update_fields=None)
-    params = [utm_campaign or None, default_campaign.pk if default_campaign is not None else None]
+    # The same rule as _resolve_campaign: an archived campaign attributes nothing, by key or as default.
+    default = default_campaign if default_campaign is not None and not default_campaign.archived else None
+    params = [utm_campaign or None, default.pk if default is not None else None]
     params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
     params += [lead.email, lead.email]
     params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]

@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from campaigns.models import Campaign, Spend, Variant
 from campaigns.selectors import campaign_owner_choices
 from campaigns.services import campaign_key_errors
+from crm.validators import validate_business_date
 
 
 class DateInput(forms.DateInput):
@@ -207,8 +208,9 @@ MAX_RANGE = datetime.timedelta(days=366 * 5)
 class DateRangeForm(forms.Form):
     """A from/to picker for figures; invalid input falls back to the default range."""
 
-    date_from = forms.DateField(label="From", required=False, widget=DateInput())
-    date_to = forms.DateField(label="To", required=False, widget=DateInput())
+    # The accepted dates (crm.validators): a week counted past year 9999 would overflow.
+    date_from = forms.DateField(label="From", required=False, widget=DateInput(), validators=[validate_business_date])
+    date_to = forms.DateField(label="To", required=False, widget=DateInput(), validators=[validate_business_date])
 
     def __init__(self, data=None, *, default_from, default_to, **kwargs):
         kwargs.setdefault("initial", {"date_from": default_from, "date_to": default_to})

@@ -212,8 +212,8 @@ class ActivityAdmin(LeadEmailSearchMixin, admin.ModelAdmin):
     show_full_result_count = False
     raw_id_fields = ["lead"]
     autocomplete_fields = ["assignee"]
-    readonly_fields = ["lead", "kind", "user", "occurred_at"]
-    fields = ["lead", "kind", "user", "occurred_at", "subject", "body", "assignee", "due_at", "done_at"]
+    readonly_fields = ["lead", "kind", "user", "occurred_at", "recorded_at"]
+    fields = ["lead", "kind", "user", "occurred_at", "recorded_at", "subject", "body", "assignee", "due_at", "done_at"]
 
     def has_add_permission(self, request):
         # Logged on the lead's page through activity_log, which stamps first contact.

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel
+from crm.validators import validate_business_date
 from leads.models import Lead
 from leads.widgets import FastSelect, FastSelectMultiple
 
@@ -46,12 +47,19 @@ class LeadFilter(django_filters.FilterSet):
     fit = django_filters.MultipleChoiceFilter(
         choices=Lead.Fit.choices, widget=forms.CheckboxSelectMultiple, distinct=False
     )
-    # Whole local days as a range of created_at (not created_at::date), so the index serves it.
+    # Whole local days as a range of created_at (not created_at::date), so the index serves it;
+    # within the accepted dates (crm.validators), so the day after is never past year 9999.
     created_after = django_filters.DateFilter(
-        method="filter_created_after", label="Created from", widget=forms.DateInput({"type": "date"})
+        method="filter_created_after",
+        label="Created from",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[validate_business_date],
     )
     created_before = django_filters.DateFilter(
-        method="filter_created_before", label="Created to", widget=forms.DateInput({"type": "date"})
+        method="filter_created_before",
+        label="Created to",
+        widget=forms.DateInput({"type": "date"}),
+        validators=[validate_business_date],
     )
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine", widget=forms.CheckboxInput)
     ordering = django_filters.OrderingFilter(

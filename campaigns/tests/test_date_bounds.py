@@ -3,6 +3,7 @@
 import pytest
 
 from campaigns.forms import CampaignForm, SpendForm
+from campaigns.tests.factories import CampaignFactory
 from crm.validators import EARLIEST_DATE, LATEST_DATE
 
 pytestmark = pytest.mark.django_db
@@ -29,3 +30,15 @@ def test_the_campaign_form_refuses_start_and_end_dates_out_of_range(day):
 def test_the_range_edges_are_accepted():
     assert SpendForm(data={"date": EARLIEST_DATE, "amount": "1"}).is_valid()
     assert SpendForm(data={"date": LATEST_DATE, "amount": "1"}).is_valid()
+
+
+@pytest.mark.parametrize(
+    "query", ["date_from=9999-12-01&date_to=9999-12-31", "date_from=0001-01-01&date_to=0002-01-01"]
+)
+def test_the_campaign_pages_answer_a_range_out_of_bounds_with_the_default_range(client, users, query):
+    campaign = CampaignFactory(slug="fair")
+    client.force_login(users["marketing"])
+    for path in (f"/campaigns/{campaign.slug}/", f"/campaigns/{campaign.slug}/ab/"):
+        response = client.get(f"{path}?{query}")
+        assert response.status_code == 200
+        assert response.context["range_form"].errors

@@ -57,3 +57,52 @@ def test_accept_and_reject_at_once_one_wins_and_the_lead_moves_once(users, round
         StatusChange.objects.filter(lead=lead).order_by("changed_at", "id").values_list("to_status", flat=True)
     )
     assert moves == [Lead.Status.MQL, lead.status]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("role_groups")
+@pytest.mark.parametrize("round_", range(3))
+def test_two_workers_sending_one_held_alert_post_it_once(users, settings, round_):
+    import datetime
+
+    from handoffs.models import Notification
+    from handoffs.notifications import notification_hold, notification_send
+    from handoffs.services import alert_preference_set
+    from handoffs.tests.receiver import WebhookReceiver
+
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = True
+    monday = datetime.datetime(2026, 3, 9, 9, 1, tzinfo=datetime.UTC)
+    with WebhookReceiver() as receiver:
+        alert_preference_set(user=users["sales"], webhook_url=receiver.url("/sid"), enabled=True)
+        handoff = handoff_create(
+            lead=LeadFactory(status=Lead.Status.MQL), actor=users["marketing"], assignee=users["sales"], notify=False
+        )
+        notification_hold(handoff=handoff, kind="assigned", recipient=users["sales"], channel="webhook", now=monday)
+        barrier = threading.Barrier(2)
+        sent = []
+
+        def worker():
+            try:
+                barrier.wait(timeout=10)
+                sent.append(
+                    notification_send(
+                        handoff_id=handoff.pk,
+                        kind="assigned",
+                        recipient_id=users["sales"].pk,
+                        channel="webhook",
+                        now=monday,
+                    )
+                )
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(sent) == [False, True]
+        assert len(receiver.posts) == 1
+    row = Notification.objects.get(handoff=handoff)
+    assert (row.state, row.attempts) == ("sent", 1)

@@ -26,7 +26,7 @@ def test_a_new_hand_off_shows_up_in_the_open_inbox_and_the_title_counts_it(page,
     hand_off(users, "Someone", rep="sales2")  # another rep's: never shown here
     card = page.locator(f"#handoff-{first.pk}")
     card.wait_for()  # the poll runs every few seconds
-    expect(page).to_have_title("(1) Hand-offs · Tandem")
+    expect(page).to_have_title("(1) Hand-offs · Tandem", timeout=15_000)
     assert "Ada Tester" in card.inner_text() and "Wants a demo." in card.inner_text()
     assert card.get_by_test_id("new-badge").is_visible()
     assert page.get_by_test_id("no-pending").count() == 0
@@ -34,13 +34,13 @@ def test_a_new_hand_off_shows_up_in_the_open_inbox_and_the_title_counts_it(page,
 
     second = hand_off(users, "Bea")
     page.locator(f"#handoff-{second.pk}").wait_for()
-    expect(page).to_have_title("(2) Hand-offs · Tandem")
+    expect(page).to_have_title("(2) Hand-offs · Tandem", timeout=15_000)
     assert page.locator('[data-testid="pending-handoff"]').count() == 2
     assert "Someone" not in page.content()
     # The same page all along, and the new card's buttons work like any other's.
     assert page.evaluate("window.__notReloaded") is True
     page.locator(f"#handoff-{second.pk}").get_by_test_id("accept").click()
     page.locator(f'#handoff-{second.pk}[data-testid="answered-handoff"]').wait_for()
-    expect(page).to_have_title("(1) Hand-offs · Tandem")
+    expect(page).to_have_title("(1) Hand-offs · Tandem", timeout=15_000)
     assert Lead.objects.get(pk=second.lead_id).status == Lead.Status.SAL
     assert page.js_errors == []

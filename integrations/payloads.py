@@ -27,6 +27,18 @@ def _lead(payload):
     return lead
 
 
+def lead_id(event):
+    """Return the id of the lead the event's body names (lead and hand-off events), else None."""
+    payload = event.payload
+    if "lead" in payload:
+        return payload["lead"].pk
+    if "lead_id" in payload:
+        return payload["lead_id"]
+    if "handoff" in payload:
+        return payload["handoff"].lead_id
+    return None
+
+
 def object_data(event):
     """Return the event's object as the API shows it."""
     kind = event.type.split(".", 1)[0]

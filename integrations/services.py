@@ -124,11 +124,13 @@ def deliveries_record(event):
         return []
     event_id = uuid.uuid4()
     body = payloads.encode(payloads.envelope(event, event_id))
+    lead_id = payloads.lead_id(event)
     deliveries = WebhookDelivery.objects.bulk_create(
         WebhookDelivery(
             endpoint=endpoint,
             event_id=event_id,
             event_type=event.type,
+            lead_id=lead_id,
             body=body,
             created_at=event.at,
             next_attempt_at=event.at,
@@ -188,6 +190,8 @@ def delivery_attempt(*, delivery_id, now=None):
     }
     answer = transport.post(endpoint.url, body, headers)
     with transaction.atomic():
+        if _erased_meanwhile(delivery):
+            return WebhookDelivery.State.ERASED
         WebhookAttempt.objects.create(
             delivery=delivery,
             at=now,
@@ -209,6 +213,12 @@ def delivery_attempt(*, delivery_id, now=None):
     if delivery.state == WebhookDelivery.State.FAILED:
         enqueue_on_commit(DELIVER_TASK, delivery.pk, countdown=(delivery.next_attempt_at - now).total_seconds())
     return delivery.state
+
+
+def _erased_meanwhile(delivery):
+    """Whether the person was erased while this attempt was in flight: then its answer is not kept."""
+    state = WebhookDelivery.objects.select_for_update().values_list("state", flat=True).get(pk=delivery.pk)
+    return state == WebhookDelivery.State.ERASED
 
 
 def _note_failure(endpoint, now):
@@ -241,6 +251,8 @@ def delivery_resend(*, delivery, actor, now=None):
     now = now or timezone.now()
     if not delivery.endpoint.active:
         raise ValidationError("The endpoint is disabled: enable it before resending.")
+    if delivery.state == WebhookDelivery.State.ERASED:
+        raise ValidationError("The person this delivery was about is erased: it is never sent again.")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         state=WebhookDelivery.State.PENDING, next_attempt_at=now, created_at=now, claimed_at=None
     )

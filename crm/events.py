@@ -82,3 +82,22 @@ def emit(event_type, **payload):
     for handler in (*_subscribers[event_type], *_subscribers[ALL]):
         handler(event)
     return event
+
+
+def emit_many(event_type, payloads):
+    """Announce one event of ``event_type`` per payload, as the bulk import does for its rows.
+
+    A handler with a ``many(events)`` attribute gets the whole list in one call, so it can read and
+    write for all of them in a few statements; any other handler gets one call per event.
+    """
+    batch = [Event(type=event_type, payload=payload) for payload in payloads]
+    if not batch:
+        return batch
+    for handler in (*_subscribers[event_type], *_subscribers[ALL]):
+        many = getattr(handler, "many", None)
+        if many is not None:
+            many(batch)
+        else:
+            for event in batch:
+                handler(event)
+    return batch

@@ -66,10 +66,13 @@ class WebhookDelivery(models.Model):
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed, will retry"
         GAVE_UP = "gave_up", "Gave up"
+        ERASED = "erased", "Erased, never sent again"
 
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
     event_id = models.UUIDField(default=uuid.uuid4)
     event_type = models.CharField(max_length=40)
+    # The lead the body is about (lead and hand-off events), so erasing the person finds its deliveries.
+    lead_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     body = models.TextField(help_text="The exact JSON sent and signed.")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveIntegerField(default=0)

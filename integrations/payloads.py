@@ -18,20 +18,41 @@ from leads.selectors import with_consent
 _OBJECT_KEYS = {"lead", "lead_id", "handoff", "campaign", "report", "actor"}
 
 
-def _lead(payload):
-    lead = payload.get("lead")
+def _leads():
+    return with_consent(Lead.objects.select_related("first_touch_campaign", "last_touch_campaign", "owner"))
+
+
+def leads_read(batch):
+    """Return ``{id: lead}`` for the events that name their lead by id (the bulk import's), in one query."""
+    ids = {event.payload["lead_id"] for event in batch if "lead_id" in event.payload and "lead" not in event.payload}
+    return {lead.pk: lead for lead in _leads().filter(pk__in=ids)} if ids else {}
+
+
+def _lead(payload, read):
+    lead = payload.get("lead") or read.get(payload.get("lead_id"))
     if lead is None:
         # The bulk import announces ids: its leads are plain rows, not model instances.
-        queryset = Lead.objects.select_related("first_touch_campaign", "last_touch_campaign", "owner")
-        lead = with_consent(queryset).get(pk=payload["lead_id"])  # one query, consent included
+        lead = _leads().get(pk=payload["lead_id"])  # one query, consent included
     return lead
 
 
-def object_data(event):
-    """Return the event's object as the API shows it."""
+def lead_id(event):
+    """Return the id of the lead the event's body names (lead and hand-off events), else None."""
+    payload = event.payload
+    if "lead" in payload:
+        return payload["lead"].pk
+    if "lead_id" in payload:
+        return payload["lead_id"]
+    if "handoff" in payload:
+        return payload["handoff"].lead_id
+    return None
+
+
+def object_data(event, leads=None):
+    """Return the event's object as the API shows it (``leads``: those ``leads_read`` read already)."""
     kind = event.type.split(".", 1)[0]
     if kind == "lead":
-        return LeadSerializer(_lead(event.payload)).data
+        return LeadSerializer(_lead(event.payload, leads or {})).data
     if kind == "handoff":
         return HandoffSerializer(event.payload["handoff"]).data
     if kind == "campaign":
@@ -41,7 +62,7 @@ def object_data(event):
     raise ValueError(f"No webhook payload is defined for {event.type}")
 
 
-def envelope(event, event_id):
+def envelope(event, event_id, leads=None):
     """Return the JSON delivery of ``event``: id, type, time, the object and the details of the change."""
     details = {key: value for key, value in event.payload.items() if key not in _OBJECT_KEYS}
     actor = event.actor
@@ -50,7 +71,7 @@ def envelope(event, event_id):
         "id": str(event_id),
         "type": event.type,
         "time": event.at.isoformat(),
-        "data": object_data(event),
+        "data": object_data(event, leads),
         "details": details,
     }
 

@@ -115,26 +115,41 @@ def deliveries_record(event):
 
     Runs in the transaction that emitted the event: a rollback leaves no delivery and sends nothing.
     """
-    if not subscriptions.wanted(event.type):
+    return deliveries_record_many([event])
+
+
+def deliveries_record_many(batch):
+    """Record the deliveries of many events (the bulk import's rows): one read of the endpoints, one
+    of the leads the events name by id, and one insert, whatever the number of events."""
+    batch = [event for event in batch if subscriptions.wanted(event.type)]
+    if not batch:
         return []
     # Chosen in Python: JSON containment is not a lookup SQLite (the embedded default) has; endpoints are few.
-    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(active=True) if event.type in endpoint.events]
-    if not endpoints:
+    active = list(WebhookEndpoint.objects.filter(active=True))
+    wanting = [(event, [endpoint for endpoint in active if event.type in endpoint.events]) for event in batch]
+    wanting = [(event, endpoints) for event, endpoints in wanting if endpoints]
+    if not wanting:
         subscriptions.forget()
         return []
-    event_id = uuid.uuid4()
-    body = payloads.encode(payloads.envelope(event, event_id))
-    deliveries = WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(
-            endpoint=endpoint,
-            event_id=event_id,
-            event_type=event.type,
-            body=body,
-            created_at=event.at,
-            next_attempt_at=event.at,
-        )
-        for endpoint in endpoints
-    )
+    leads = payloads.leads_read([event for event, _ in wanting])
+    rows = []
+    for event, endpoints in wanting:
+        event_id = uuid.uuid4()
+        body = payloads.encode(payloads.envelope(event, event_id, leads))
+        lead_id = payloads.lead_id(event)
+        rows += [
+            WebhookDelivery(
+                endpoint=endpoint,
+                event_id=event_id,
+                event_type=event.type,
+                lead_id=lead_id,
+                body=body,
+                created_at=event.at,
+                next_attempt_at=event.at,
+            )
+            for endpoint in endpoints
+        ]
+    deliveries = WebhookDelivery.objects.bulk_create(rows)
     for delivery in deliveries:
         enqueue_on_commit(DELIVER_TASK, delivery.pk, robust=True)
     return deliveries
@@ -142,6 +157,8 @@ def deliveries_record(event):
 
 # crm.events.listened asks it: no endpoint wants the event, so the handler writes nothing.
 deliveries_record.wants = subscriptions.wanted
+# crm.events.emit_many hands it a whole batch.
+deliveries_record.many = deliveries_record_many
 
 
 def backoff(attempts):
@@ -188,6 +205,8 @@ def delivery_attempt(*, delivery_id, now=None):
     }
     answer = transport.post(endpoint.url, body, headers)
     with transaction.atomic():
+        if _erased_meanwhile(delivery):
+            return WebhookDelivery.State.ERASED
         WebhookAttempt.objects.create(
             delivery=delivery,
             at=now,
@@ -209,6 +228,12 @@ def delivery_attempt(*, delivery_id, now=None):
     if delivery.state == WebhookDelivery.State.FAILED:
         enqueue_on_commit(DELIVER_TASK, delivery.pk, countdown=(delivery.next_attempt_at - now).total_seconds())
     return delivery.state
+
+
+def _erased_meanwhile(delivery):
+    """Whether the person was erased while this attempt was in flight: then its answer is not kept."""
+    state = WebhookDelivery.objects.select_for_update().values_list("state", flat=True).get(pk=delivery.pk)
+    return state == WebhookDelivery.State.ERASED
 
 
 def _note_failure(endpoint, now):
@@ -241,6 +266,8 @@ def delivery_resend(*, delivery, actor, now=None):
     now = now or timezone.now()
     if not delivery.endpoint.active:
         raise ValidationError("The endpoint is disabled: enable it before resending.")
+    if delivery.state == WebhookDelivery.State.ERASED:
+        raise ValidationError("The person this delivery was about is erased: it is never sent again.")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         state=WebhookDelivery.State.PENDING, next_attempt_at=now, created_at=now, claimed_at=None
     )

@@ -2,9 +2,10 @@
 
 Erasure replaces what identifies the person (the lead's personal fields, its touchpoints' page
 URLs, every free-text note about it, the e-mail aliases of merged duplicates, the personal values
-in the audit trail) and keeps every row the weekly numbers count, with the columns they read
-(times, statuses, sources, campaigns, deal values, reasons), so every past week's report is
-unchanged. The erasure itself is logged in the audit trail, naming the fields but not the values.
+in the audit trail, the hand-off alerts' errors, and what the apps registered with
+``crm.personal_data`` hold, such as webhook bodies) and keeps every row the weekly numbers count,
+with the columns they read (times, statuses, sources, campaigns, deal values, reasons), so every
+past week's report is unchanged. The erasure itself is logged in the audit trail, naming the fields but not the values.
 """
 
 from django.db import transaction
@@ -13,8 +14,9 @@ from django.utils import timezone
 from crm.audit import ObjectType, audit_record, plain
 from crm.errors import Conflict
 from crm.models import AuditPersonalValues
+from crm.personal_data import holders, rows
 from crm.selectors import audit_entries
-from handoffs.models import Handoff
+from handoffs.models import Handoff, Notification
 from leads.models import Activity, Lead, LeadAlias, StatusChange, Touchpoint
 from leads.services.base import PERSONAL_FIELDS
 
@@ -45,12 +47,6 @@ def is_erased(lead):
     return lead.email == erased_email(lead.pk)
 
 
-def _rows(queryset):
-    model = queryset.model
-    fields = list(model._meta.concrete_fields)
-    return [{field.name: plain(getattr(row, field.attname)) for field in fields} for row in queryset.order_by("pk")]
-
-
 def person_export(*, lead):
     """Return everything Tandem holds about the lead's person, as JSON-ready data."""
     related = {}
@@ -59,7 +55,11 @@ def person_export(*, lead):
         if relation.many_to_many:
             continue
         manager = relation.related_model._base_manager
-        related[relation.related_model._meta.label_lower] = _rows(manager.filter(**{relation.field.name: lead}))
+        related[relation.related_model._meta.label_lower] = rows(manager.filter(**{relation.field.name: lead}))
+    # The hand-off alerts (their errors may quote a receiver's answer) and the other apps' rows.
+    related["handoffs.notification"] = rows(Notification.objects.filter(handoff__lead=lead))
+    for holder in holders().values():
+        related |= holder.export(lead.pk)
     trail = []
     for entry in audit_entries(object_type=ObjectType.LEAD, object_id=str(lead.pk)):
         trail.append(
@@ -73,7 +73,7 @@ def person_export(*, lead):
         )
     return {
         "exported_at": plain(timezone.now()),
-        "lead": _rows(Lead.objects.filter(pk=lead.pk))[0],
+        "lead": rows(Lead.objects.filter(pk=lead.pk))[0],
         "related": related,
         "audit_trail": trail,
     }
@@ -100,6 +100,12 @@ def person_erase(*, lead, actor):
                 # Blank stays blank: a placeholder where nothing was written would invent a note.
                 value = "" if name == "page_url" else ERASED
                 replaced[f"{model._meta.model_name}.{name}"] = rows.exclude(**{name: ""}).update(**{name: value})
+        replaced["notification.last_error"] = (
+            Notification.objects.filter(handoff__lead=locked).exclude(last_error="").update(last_error=ERASED)
+        )
+        elsewhere = {}
+        for holder in holders().values():
+            elsewhere |= holder.erase(locked.pk)
         AuditPersonalValues.objects.filter(lead_id=locked.pk).delete()
         audit_record(
             object_type=ObjectType.LEAD,
@@ -109,6 +115,7 @@ def person_erase(*, lead, actor):
                 "fields": {"old": None, "new": erased_fields},
                 "aliases_deleted": {"old": None, "new": aliases},
                 "texts_replaced": {"old": None, "new": {k: v for k, v in replaced.items() if v}},
+                "records_erased": {"old": None, "new": {k: v for k, v in elsewhere.items() if v}},
             },
             user=actor,
         )

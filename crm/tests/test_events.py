@@ -63,3 +63,22 @@ def test_a_failing_handler_undoes_the_write_that_emitted():
     finally:
         events.unsubscribe(THING, boom)
     assert not Group.objects.filter(name="written-then-undone").exists()
+
+
+def test_emit_many_hands_a_batch_to_a_batch_handler_and_one_event_at_a_time_to_the_others(received):
+    seen, handler = received
+    batches = []
+
+    def batch_handler(event):
+        raise AssertionError("a handler with many() gets the batch, never single events")
+
+    batch_handler.many = batches.append
+    events.subscribe(THING, handler)
+    events.subscribe(THING, batch_handler)
+    try:
+        sent = events.emit_many(THING, [{"n": 1}, {"n": 2}, {"n": 3}])
+    finally:
+        events.unsubscribe(THING, batch_handler)
+    assert [event.payload["n"] for event in seen] == [1, 2, 3]
+    assert batches == [sent] and all(event.type == THING for event in sent)
+    assert events.emit_many(THING, []) == [] and len(seen) == 3

@@ -37,6 +37,8 @@ def main(argv=None):
     parser.add_argument("--leads", type=int, default=50_000, help="the data set (default: --quick's 50,000)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--profile", action="store_true", help="cProfile the endpoint's loop and print the top")
+    parser.add_argument("--sort", default="tottime", help="the profile's order: tottime (own time) or cumulative")
+    parser.add_argument("--top", type=int, default=30, help="functions of the profile printed")
     args = parser.parse_args(argv)
     from bench.__main__ import _environment
 
@@ -105,7 +107,7 @@ def main(argv=None):
             print(f"{name}: {wall:.2f} ms a request (wall), {python:.2f} ms of this process's CPU")
             if profiler:
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(30)
+                pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
                 print(out.getvalue())
     return 0
 

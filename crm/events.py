@@ -62,6 +62,20 @@ def unsubscribe(event_type, handler):
         _subscribers[event_type].remove(handler)
 
 
+def listened(event_type):
+    """Return whether emitting ``event_type`` now may reach a handler that acts on it.
+
+    Every handler counts unless it carries a ``wants(event_type)`` saying no. A service that
+    would open a transaction only so that the handlers' writes commit with its own asks first:
+    the capture's one-statement insert of a new lead runs in autocommit when nobody listens.
+    """
+    for handler in (*_subscribers[event_type], *_subscribers[ALL]):
+        wants = getattr(handler, "wants", None)
+        if wants is None or wants(event_type):
+            return True
+    return False
+
+
 def emit(event_type, **payload):
     """Announce ``event_type`` with ``payload`` to its subscribers, in the caller's transaction."""
     event = Event(type=event_type, payload=payload)

@@ -30,6 +30,7 @@ urlpatterns = [
     # The audit trail and a person's data (privacy/).
     path("", include("privacy.urls")),
     path("api/v1/privacy/", include("privacy.api_urls")),
+    path("account/alerts/", include("handoffs.account_urls")),
     # Last among the api/v1/ paths: the capture and report endpoints are more specific.
     path("api/v1/", include("alignment.api_router")),
 ]

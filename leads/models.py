@@ -1,6 +1,7 @@
 """Leads, how they came (touchpoints), what became of them (status history), and how
 they are scored (shared by both teams)."""
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -187,6 +188,14 @@ class CaptureForm(models.Model):
         blank=True, help_text="One origin per line, e.g. https://www.example.com. Empty: same-origin posts only."
     )
     enabled = models.BooleanField(default=True)
+    consent_required = models.BooleanField(
+        "require consent", default=False, help_text="Submissions without the ticked consent box are refused."
+    )
+    consent_text = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="The words beside the consent box; each touchpoint keeps the text it showed.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -199,6 +208,11 @@ class CaptureForm(models.Model):
     @staticmethod
     def new_key():
         return secrets.token_urlsafe(12).replace("_", "").replace("-", "").lower()[:16]
+
+    @property
+    def consent_version(self):
+        """Return the version of the consent text: a digest of it, so that any edit makes a new version."""
+        return hashlib.sha256(self.consent_text.encode()).hexdigest()[:12] if self.consent_text else ""
 
     def origin_list(self):
         return [
@@ -242,11 +256,19 @@ class Touchpoint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The consent given on a capture form: when, to which text (and its version); the source page is page_url.
+    consent_at = models.DateTimeField(null=True, blank=True)
+    # Database defaults too: the bulk import inserts touchpoints without naming these columns.
+    consent_version = models.CharField(max_length=12, blank=True, default="", db_default="")
+    consent_text = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "occurred_at"], name="touch_lead_time"),
+            models.Index(
+                fields=["lead", "-consent_at"], name="touch_lead_consent", condition=Q(consent_at__isnull=False)
+            ),
             models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time"),
             models.Index(fields=["variant"], name="touch_variant", condition=Q(variant__isnull=False)),
             models.Index(fields=["form"], name="touch_form", condition=Q(form__isnull=False)),

@@ -35,8 +35,10 @@ class CaptureResult:
     became_mql: bool = False
 
 
+# An archived campaign receives no new attribution (README, "Attribution"): its key counts as unknown.
 _CAMPAIGN_BY_UTM = PreparedQuery(
-    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm).order_by("pk")[:1], "probe-utm-campaign"
+    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm, archived=False).order_by("pk")[:1],
+    "probe-utm-campaign",
 )
 _VARIANT_BY_UTM = PreparedQuery(
     lambda campaign_id, utm: Variant.objects.filter(campaign_id=campaign_id, utm_content__iexact=utm).order_by("pk")[
@@ -52,6 +54,8 @@ def _resolve_campaign(utm_campaign, default_campaign):
         campaign = _CAMPAIGN_BY_UTM.first(utm_campaign.strip())
         if campaign is not None:
             return campaign
+    if default_campaign is not None and default_campaign.archived:
+        return None
     return default_campaign
 
 
@@ -190,8 +194,9 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     ``utm_campaign`` (else ``default_campaign``) in it; return False (nothing written) when the
     e-mail is known, as a lead or an alias: the caller then takes the locked path.
 
-    In autocommit (the capture endpoint) the statement is its own transaction: no BEGIN, lookup
-    or COMMIT round trips. The rows, pre_save values and save signals are those of Model.save().
+    In autocommit (the capture endpoint, when no event handler may write) the statement is its
+    own transaction: no BEGIN, lookup or COMMIT round trips. The rows, pre_save values and save
+    signals are those of Model.save().
     """
     using = router.db_for_write(Lead, instance=lead)
     connection = connections[using]
@@ -207,9 +212,7 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
     params += [lead.email, lead.email]
     params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]
-    # Inside a caller's transaction, a savepoint: a failed statement leaves that transaction usable.
-    block = nullcontext() if transaction.get_autocommit(using) else transaction.atomic(using=using)
-    with block, connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -225,15 +228,34 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     return True
 
 
+def _consent(form, consented, now):
+    """Return the touchpoint's consent fields; refuse a form that requires consent without it."""
+    if form is None or not (form.consent_required or (consented and form.consent_text)):
+        return {}
+    if not consented:
+        raise ValidationError({"consent": "Tick the consent box to send this form."})
+    return {"consent_at": now, "consent_text": form.consent_text, "consent_version": form.consent_version}
+
+
 def lead_capture(
-    *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
+    *,
+    data,
+    kind=Touchpoint.Kind.FORM,
+    form=None,
+    campaign=None,
+    actor=None,
+    occurred_at=None,
+    config=None,
+    consented=False,
 ):
     """Find or create the lead of this e-mail and record the touch.
 
     A known e-mail gets a touchpoint, never a second lead: two concurrent captures of
     one e-mail make one lead and two touchpoints. Blank profile fields are filled in,
     the score and fit recomputed, and a new (or recycled) lead whose score reaches the
-    ICP's threshold becomes an MQL, which hands it to sales.
+    ICP's threshold becomes an MQL, which hands it to sales. A form that requires consent
+    refuses a submission without it (``consented``); given consent is kept on the touchpoint
+    with the form's text and its version.
     """
     email = normalize_email(data.get("email"))
     profile = _clean_profile(data)
@@ -250,6 +272,7 @@ def lead_capture(
         "recorded_by": actor,
         "occurred_at": now,
         **utm,
+        **_consent(form, consented, now),
     }
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
         fresh = _new_lead(email, channel, None, now, profile, config)
@@ -257,10 +280,16 @@ def lead_capture(
             # The common case, a new e-mail that stays NEW, in one statement; a known e-mail, or a
             # new lead that becomes an MQL (a transition and a hand-off), takes the locked path below.
             touchpoint = Touchpoint(lead=fresh, **touch_values)
-            if _insert_new_lead_with_touch(
-                fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
-            ):
-                return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+            # The handlers of lead.created write in the insert's transaction (crm.events): when one
+            # may act, or inside a caller's transaction (a savepoint, which a failure leaves usable),
+            # the statement and the event share a block; otherwise the statement is its own transaction.
+            alone = transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
+            with nullcontext() if alone else transaction.atomic():
+                if _insert_new_lead_with_touch(
+                    fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
+                ):
+                    events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
+                    return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
     touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
     variant = None
     if touch_campaign is not None and utm["utm_content"]:

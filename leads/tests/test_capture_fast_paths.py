@@ -353,7 +353,6 @@ def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
         "summer": CampaignFactory(utm_campaign="summer"),
         "winter": CampaignFactory(utm_campaign="winter"),
     }
-    CampaignFactory(utm_campaign="WINTER")  # two match case-insensitively: the first by id wins
     form = CaptureFormFactory(campaign=campaigns["default"])
     with CaptureQueriesContext(connection) as ctx:
         result = lead_capture(data={"email": f"new-{expected}@example.com", "utm_campaign": utm}, form=form)
@@ -364,3 +363,45 @@ def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
     assert lead.first_touch_campaign == lead.last_touch_campaign == touch.campaign == campaigns[expected]
     assert touch.campaign == _resolve_campaign(utm.strip(), campaigns["default"])
     assert result.lead.first_touch_campaign_id == result.touchpoint.campaign_id == campaigns[expected].pk
+
+
+# --- lead.created's handlers write in the new lead's transaction ----------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as the endpoint runs
+def test_a_handler_failing_on_lead_created_leaves_no_lead():
+    from crm import events
+
+    def failing(event):
+        raise RuntimeError("the handler's write failed")
+
+    events.subscribe(events.LEAD_CREATED, failing)
+    try:
+        with pytest.raises(RuntimeError):
+            lead_capture(data={"email": "rolled-back@example.com"})
+    finally:
+        events.unsubscribe(events.LEAD_CREATED, failing)
+    assert not Lead.objects.filter(email="rolled-back@example.com").exists()
+    assert not Touchpoint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_listener_that_acts_a_new_lead_is_one_statement_in_autocommit():
+    from crm import events
+
+    seen = []
+
+    def idle(event):
+        seen.append(event.type)
+
+    idle.wants = lambda event_type: False  # it would write nothing now
+    events.subscribe(events.LEAD_CREATED, idle)
+    try:
+        lead_capture(data={"email": "warm@example.com"})  # the scoring configuration is cached
+        with CaptureQueriesContext(connection) as ctx:
+            result = lead_capture(data={"email": "alone@example.com"})
+    finally:
+        events.unsubscribe(events.LEAD_CREATED, idle)
+    assert result.created and seen == [events.LEAD_CREATED, events.LEAD_CREATED]
+    writes = [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"] or q["sql"] in ("BEGIN", "COMMIT")]
+    assert len(writes) == 1 and writes[0].startswith("WITH "), writes

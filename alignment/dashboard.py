@@ -6,6 +6,7 @@ from decimal import Decimal
 from alignment.metrics import ATTRIBUTION_MODELS, money_str
 from alignment.metrics.contact import WITHIN_MINUTES
 from alignment.templatetags.tandem_metrics import channel_label, money, pct, reject_reason_label, status_label
+from crm.money import with_currency
 
 FUNNEL_ORDER = ["new", "mql", "sal", "sql", "won", "lost", "recycled", "disqualified"]
 ATTRIBUTION_LABELS = {"first_touch": "First touch", "last_touch": "Last touch before SQL", "linear": "Linear"}
@@ -172,7 +173,19 @@ def attribution_rows(m):
 
 def campaigns_csv_rows(m):
     """Return the campaign table as CSV rows (header first)."""
-    yield ["campaign", "slug", "spend", "new_leads", "mqls", "wins", "revenue", "cost_per_lead", "cost_per_win", "roi"]
+    header = [
+        "campaign",
+        "slug",
+        "spend",
+        "new_leads",
+        "mqls",
+        "wins",
+        "revenue",
+        "cost_per_lead",
+        "cost_per_win",
+        "roi",
+    ]
+    yield with_currency(header, {"spend", "revenue", "cost_per_lead", "cost_per_win"})
     for row in m.campaigns:
         yield [
             row.name,

@@ -31,6 +31,7 @@ from campaigns.services import (
     variant_delete,
     variant_update,
 )
+from crm.money import with_currency
 from crm.roles import Perm, perm_required
 
 PAGE_SIZE = 25
@@ -87,7 +88,9 @@ def campaign_export(request):
         ]
         for c in campaign_filter.qs.iterator(chunk_size=500)
     )
-    return stream_csv(rows, f"campaigns-{timezone.localdate():%Y-%m-%d}.csv", header=EXPORT_HEADER)
+    return stream_csv(
+        rows, f"campaigns-{timezone.localdate():%Y-%m-%d}.csv", header=with_currency(EXPORT_HEADER, {"budget", "spent"})
+    )
 
 
 @perm_required(Perm.WRITE_CAMPAIGNS)

@@ -23,7 +23,10 @@ class CrmConfig(AppConfig):
     def _check_rates():
         from django.conf import settings
 
+        from crm.money import currency_code
         from crm.ratelimit import parse_rate
+
+        currency_code(settings.CURRENCY)
 
         # A wrong rate stops start-up with one sentence naming the variable, as every setting does.
         for name in ("PASSWORD_RESET_EMAIL_RATE", "PASSWORD_RESET_CLIENT_RATE"):

@@ -452,6 +452,8 @@ REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
 # A user without a role gets 403 from every page before its object is looked up (404 = 403).
 MIDDLEWARE.insert(MIDDLEWARE.index("crm.middleware.LoginRequiredMiddleware") + 1, "crm.middleware.NoRoleMiddleware")
+# The team's currency (ISO 4217), shown with every amount on pages, digests and CSV headers (crm/money.py).
+CURRENCY = env_str("CURRENCY", "EUR").strip().upper()
 # Password-reset e-mails per address and per client address (crm/password_reset.py).
 PASSWORD_RESET_EMAIL_RATE = env_str("PASSWORD_RESET_EMAIL_RATE", "3/hour")
 PASSWORD_RESET_CLIENT_RATE = env_str("PASSWORD_RESET_CLIENT_RATE", "20/hour")

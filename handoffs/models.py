@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.validators import refuse_bidi_controls
 from handoffs.clock import ISO_WEEKDAYS, MIDNIGHT, WorkingCalendar
 from leads.models import Lead
 
@@ -85,7 +86,7 @@ class Holiday(models.Model):
     """A day the team does not work: the service-level clocks stop for it."""
 
     date = models.DateField(unique=True)
-    name = models.CharField(max_length=100, blank=True)
+    name = models.CharField(max_length=100, blank=True, validators=[refuse_bidi_controls])
 
     class Meta:
         ordering = ["date"]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.exporting import stream_csv
 from crm import roles
+from crm.money import with_currency
 from crm.roles import Perm, perm_required
 from leads import selectors, services
 from leads.filters import LeadFilter
@@ -119,7 +120,11 @@ def lead_export(request):
     """Stream the filtered list as CSV, safe to open in a spreadsheet."""
     _, queryset, _, _, sort = _filtered(request)
     filename = f"leads-{timezone.localdate():%Y-%m-%d}.csv"
-    return stream_csv(selectors.lead_export_rows(queryset, sort=sort), filename, header=selectors.EXPORT_HEADER)
+    return stream_csv(
+        selectors.lead_export_rows(queryset, sort=sort),
+        filename,
+        header=with_currency(selectors.EXPORT_HEADER, {"deal_value"}),
+    )
 
 
 # --- Create and edit ---------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def test_the_dashboard_shows_the_weeks_figures_in_cards_summary_and_charts(clien
     assert cards["acceptance"].value == "67%"
     assert cards["acceptance"].delta == "-33 pts"  # 100% in W09
     assert cards["service_level"].value == "50%"
-    assert (cards["wins"].value, cards["wins"].detail) == ("1", "revenue 1,000.00")
-    assert (cards["cost_per_lead"].value, cards["cost_per_lead"].detail) == ("60.00", "spend 300.00")
+    assert (cards["wins"].value, cards["wins"].detail) == ("1", "revenue €1,000.00")
+    assert (cards["cost_per_lead"].value, cards["cost_per_lead"].detail) == ("€60.00", "spend €300.00")
     assert "service level met 50% · acceptance 67% · MQLs 4 of 5" in html
     charts = json.loads(re.search(r'id="dashboard-data"[^>]*>(.*?)</script>', html, re.S).group(1))
     assert charts["weeks"][-1] == "2026-W10" and len(charts["weeks"]) == 9
@@ -61,7 +61,7 @@ def test_the_arrow_follows_the_change_and_the_colour_whether_it_is_good(client, 
     client.force_login(users["managers"])
     response = client.get("/", {"week": "2026-W10"})
     cards = {card.key: card for card in response.context["cards"]}
-    assert (cards["cost_per_lead"].delta, cards["cost_per_lead"].trend) == ("−90.00", "good")
+    assert (cards["cost_per_lead"].delta, cards["cost_per_lead"].trend) == ("−€90.00", "good")
     assert cards["cost_per_lead"].direction == "down"
     assert (cards["acceptance"].direction, cards["acceptance"].trend) == ("down", "bad")
     assert (cards["new_leads"].direction, cards["new_leads"].trend) == ("up", "good")
@@ -93,7 +93,7 @@ def test_the_campaign_table_is_sortable_and_exports_csv(client, users, at_week_d
     response = client.get("/dashboard/campaigns.csv", {"week": "2026-W10"})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:3] == ["campaign", "slug", "spend"]
+    assert rows[0][:3] == ["campaign", "slug", "spend (EUR)"]
     assert rows[1] == [
         "Spring search",
         "spring-search",

@@ -116,7 +116,7 @@ def test_each_audience_reads_its_own_sections(digest_week, webhook_posts, django
     marketing, sales, managers = body["mia@example.com"], body["sid@example.com"], body["max@example.com"]
     assert "FEEDBACK FROM SALES" in marketing and 'Not an ICP fit: "Too small <b>for us</b>"' in marketing
     assert "REJECTION REASONS\n- Not an ICP fit: 1" in marketing
-    assert "WINS BY SOURCE (first touch)\n- Paid search: 1 win, 1,000.00" in marketing
+    assert "WINS BY SOURCE (first touch)\n- Paid search: 1 win, €1,000.00" in marketing
     assert "PENDING HAND-OFFS" not in marketing and "CAMPAIGNS" not in marketing
     assert "NEW MQLS BY SOURCE\n- Paid search: 2\n- Webinar: 2" in sales
     assert "PENDING HAND-OFFS (1 waiting now)" in sales and "OVERDUE" in sales

@@ -82,10 +82,10 @@ def test_the_detail_page_shows_the_figures_of_the_chosen_range(client, users, sp
     assert (figures.leads, figures.mqls, figures.accepted, figures.wins) == (4, 1, 1, 1)
     html = response.content.decode()
     assert 'data-testid="figure-leads">4<' in html
-    assert 'data-testid="figure-cpl">125.00<' in html
-    assert 'data-testid="figure-cpw">500.00<' in html
+    assert 'data-testid="figure-cpl">€125.00<' in html
+    assert 'data-testid="figure-cpw">€500.00<' in html
     assert 'data-testid="figure-roi">100%<' in html
-    assert 'data-testid="figure-revenue">1,000.00<' in html
+    assert 'data-testid="figure-revenue">€1,000.00<' in html
     chart = json.loads(html.split('<script id="leads-per-week" type="application/json">')[1].split("</script>")[0])
     assert chart == {"labels": ["02 Mar 2026", "09 Mar 2026"], "series": [{"label": "New leads", "data": [1, 3]}]}
     assert "chart.umd.min.js" in html and "js/campaigns.js" in html

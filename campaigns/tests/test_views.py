@@ -432,8 +432,8 @@ def test_the_export_streams_the_filtered_list_with_formulas_neutralised(client, 
     assert [row["slug"] for row in rows] == ["evil", "charlie"]
     assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
     assert rows[0]["utm_campaign"] == "'@evil"
-    assert rows[1]["spent"] == "42.50"
-    assert (rows[1]["owner"], rows[1]["budget"], rows[1]["end_date"], rows[1]["archived"]) == (
+    assert rows[1]["spent (EUR)"] == "42.50"
+    assert (rows[1]["owner"], rows[1]["budget (EUR)"], rows[1]["end_date"], rows[1]["archived"]) == (
         "mia",
         "200.00",
         "2026-02-28",

@@ -7,6 +7,7 @@ Show people through ``person`` instead: it takes the user, or None.
 
 from django import template
 
+from crm.money import format_money
 from crm.validators import BIDI_CONTROLS
 
 register = template.Library()
@@ -19,3 +20,9 @@ def person(user, empty="—"):
         return empty
     # User names are typed in the admin, outside the forms that refuse direction controls.
     return BIDI_CONTROLS.sub("", user.get_full_name() or user.get_username())
+
+
+@register.filter
+def money(amount):
+    """Return the amount with the team's currency, formatted for the active language (crm/money.py)."""
+    return format_money(amount)

@@ -436,10 +436,10 @@ def test_the_board_shows_a_reps_own_leads_in_columns_with_totals(client, users):
     assert columns["sal"].cards[0].days_in_stage == 3
     html = response.content.decode()
     assert "Sal Lead" in html and "Otto Elsewhere" not in html
-    assert "1,200 in deal value" in html and "500 in deal value" in html
+    assert "€1,200.00 in deal value" in html and "€500.00 in deal value" in html
     # Open leads get their value when won: an empty column says so rather than "0 in deal value".
     totals = [part.split("</div>")[0] for part in html.split('data-testid="column-total">')[1:]]
-    assert totals == ["value set when won", "500 in deal value", "1,200 in deal value", "&nbsp;"]
+    assert totals == ["value set when won", "€500.00 in deal value", "€1,200.00 in deal value", "&nbsp;"]
 
 
 def test_managers_see_anyones_board_and_filter_by_rep(client, users):

@@ -48,7 +48,7 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     page.get_by_test_id("spend-section").locator("#id_spend-amount").fill("400")
     page.get_by_test_id("spend-add").click()
     page.get_by_test_id("spend-row").wait_for()
-    assert page.get_by_test_id("spend-total").inner_text() == "400.00"
+    assert page.get_by_test_id("spend-total").inner_text() == "€400.00"
 
     # Edited in its row.
     page.get_by_test_id("spend-edit").click()
@@ -56,7 +56,7 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     row.locator("#id_edit-amount").fill("500")
     page.get_by_test_id("spend-save").click()
     page.get_by_test_id("spend-row").wait_for()
-    assert page.get_by_test_id("spend-total").inner_text() == "500.00"
+    assert page.get_by_test_id("spend-total").inner_text() == "€500.00"
 
     # Leads arrive; the figures and the chart show them.
     campaign = Campaign.objects.get(slug="spring-launch-2026")
@@ -68,7 +68,7 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     page.reload()
     assert page.get_by_test_id("figure-leads").inner_text() == "5"
     assert page.get_by_test_id("figure-wins").inner_text() == "1"
-    assert page.get_by_test_id("figure-spend").inner_text() == "500.00"
+    assert page.get_by_test_id("figure-spend").inner_text() == "€500.00"
     assert page.get_by_test_id("figure-cpl").inner_text() == "100.00"
     assert page.get_by_test_id("figure-roi").inner_text() == "200%"
     chart = page.get_by_test_id("leads-chart")

@@ -30,8 +30,8 @@ UNASSIGNED = "unassigned"
 
 
 def contact_time_field():
-    """Return the Activity field that dates a contact: the one place to switch it (e.g. to recorded_at)."""
-    return "occurred_at"
+    """Return the Activity field that dates a contact: when it was recorded, never the time a caller claims (README)."""
+    return "recorded_at"
 
 
 @dataclass

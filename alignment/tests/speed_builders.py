@@ -36,7 +36,7 @@ def handed_off(source, rep, created, outcome=Handoff.Outcome.ACCEPTED, deadline=
 
 
 def contact(handoff, user, when, kind=A.CALL):
-    return ActivityFactory(lead=handoff.lead, user=user, kind=kind, occurred_at=when)
+    return ActivityFactory(lead=handoff.lead, user=user, kind=kind, occurred_at=when, recorded_at=when)
 
 
 def build_speed_week(make_user):

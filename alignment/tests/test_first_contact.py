@@ -117,3 +117,17 @@ def test_the_dashboard_charts_and_tabulates_speed_to_lead(client, users, week):
     # The team: median 35 min, 90th percentile 540 min = 9 h, 50% in SLA, 33% not contacted.
     assert '<td>All</td><td class="text-end">6</td><td class="text-end">35 min</td>' in table
     assert '<td class="text-end">9 h</td><td class="text-end">50%</td><td class="text-end">33%</td>' in table
+
+
+def test_a_contact_backdated_by_its_caller_counts_when_it_was_recorded(settings, make_user):
+    # Issue 16.3: occurred_at is what the caller claims; the clock reads recorded_at.
+    settings.TIME_ZONE = "UTC"
+    rae = make_user("rae", "sales")
+    handoff = handed_off(Channel.EMAIL, rae, datetime.datetime(2026, 3, 2, 10, tzinfo=datetime.UTC))
+    # Logged on Tuesday at 10:00 "for" Monday 10:04: 8 working hours after the hand-off, not 4 minutes.
+    contact(handoff, rae, datetime.datetime(2026, 3, 3, 10, tzinfo=datetime.UTC)).__class__.objects.filter(
+        lead=handoff.lead
+    ).update(occurred_at=datetime.datetime(2026, 3, 2, 10, 4, tzinfo=datetime.UTC))
+    numbers = weekly_metrics(WEEK, now=NOW).first_contact.overall.as_json()
+    assert numbers["median_minutes"] == 480.0
+    assert numbers["within_5_min_rate"] == 0.0

@@ -63,3 +63,29 @@ def test_a_failing_handler_undoes_the_write_that_emitted():
     finally:
         events.unsubscribe(THING, boom)
     assert not Group.objects.filter(name="written-then-undone").exists()
+
+
+# --- listened: whether an emit may reach a handler that acts (bench branch, issue 19) ------------
+
+
+def test_listened_counts_handlers_unless_they_say_they_want_nothing():
+    from crm import events
+
+    kind = "test.listened"
+
+    def plain(event):
+        pass
+
+    def idle(event):
+        pass
+
+    idle.wants = lambda event_type: False
+    assert not events.listened(kind) or events._subscribers[events.ALL]
+    events.subscribe(kind, idle)
+    try:
+        assert events.listened(kind) is bool(events._subscribers[events.ALL])
+        events.subscribe(kind, plain)
+        assert events.listened(kind) is True
+    finally:
+        events.unsubscribe(kind, idle)
+        events.unsubscribe(kind, plain)

@@ -303,3 +303,20 @@ def role_groups(django_db_blocker):
     ensure()
     yield
     ensure()
+
+
+# --- Working hours (handoffs/clock.py) ---------------------------------------------------------
+
+
+@pytest.fixture
+def round_the_clock(db):
+    """Make the team work every day, all day, so the service-level clocks run on wall time."""
+    import datetime
+
+    from handoffs.models import ServiceLevel
+
+    level = ServiceLevel.current()
+    level.working_days = "1234567"
+    level.day_starts_at = level.day_ends_at = datetime.time(0)
+    level.save(update_fields=["working_days", "day_starts_at", "day_ends_at"])
+    return level

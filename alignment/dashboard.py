@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from alignment.metrics import ATTRIBUTION_MODELS, money_str
+from alignment.metrics.contact import WITHIN_MINUTES
 from alignment.templatetags.tandem_metrics import channel_label, money, pct, reject_reason_label, status_label
 
 FUNNEL_ORDER = ["new", "mql", "sal", "sql", "won", "lost", "recycled", "disqualified"]
@@ -124,6 +125,7 @@ def chart_data(m):
             "open": [row.open_leads for row in m.capacity],
             "capacity": [row.capacity for row in m.capacity],
         },
+        "speed": speed_chart(m.first_contact),
         "attribution": {
             "labels": [channel_label(source) for source in attribution_sources],
             "models": {
@@ -137,6 +139,25 @@ def chart_data(m):
             },
         },
     }
+
+
+def speed_chart(first_contact):
+    """Return the speed-to-lead chart: the shares contacted in time, for the whole team and per rep."""
+    groups = [("All", first_contact.overall), *first_contact.by_rep.items()]
+    series = [(f"Within {limit} min", lambda f, limit=limit: f.within_rates.get(limit)) for limit in WITHIN_MINUTES]
+    series.append(("Within the SLA", lambda f: f.within_sla_rate))
+    return {
+        "labels": [label for label, _ in groups],
+        "series": [{"label": label, "data": [rate(f) for _, f in groups]} for label, rate in series],
+    }
+
+
+def speed_rows(first_contact):
+    """Return the speed-to-lead table: the team, each rep, then each source."""
+    rows = [{"group": "team", "label": "All", "figures": first_contact.overall}]
+    rows += [{"group": "rep", "label": rep, "figures": f} for rep, f in first_contact.by_rep.items()]
+    rows += [{"group": "source", "label": channel_label(s), "figures": f} for s, f in first_contact.by_source.items()]
+    return rows
 
 
 def attribution_rows(m):

@@ -43,8 +43,8 @@ SWEEP_GRACE = datetime.timedelta(minutes=15)
 RETRY_DELAY_MAX_SECONDS = 3600
 
 SECTIONS = {
-    Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source"},
-    Audience.SALES: {"mqls_by_source", "pending", "breaches"},
+    Audience.MARKETING: {"acceptance", "rejections", "feedback", "wins_by_source", "speed_by_source"},
+    Audience.SALES: {"mqls_by_source", "pending", "breaches", "speed_own"},
     Audience.MANAGERS: {
         "acceptance",
         "rejections",
@@ -57,8 +57,12 @@ SECTIONS = {
         "campaigns",
         "capacity",
         "goals",
+        "speed_by_rep",
+        "speed_by_source",
     },
 }
+# Where a sales rep's own speed-to-lead figures go: filled in per recipient when sent (personal_bodies).
+OWN_SPEED_MARKER = "[tandem:own-speed]"
 
 
 class DeliveryFailed(Exception):
@@ -101,6 +105,15 @@ def digest_render(*, metrics, audience, now=None):
             {"source": source, "wins": n, "revenue": metrics.outcomes.revenue_by_source["first_touch"].get(source, 0)}
             for source, n in metrics.outcomes.won_by_source.items()
         ],
+        "own_speed_marker": OWN_SPEED_MARKER,
+        "speed_tables": [
+            table
+            for key, table in (
+                ("speed_by_rep", ("Rep", metrics.first_contact.by_rep, False)),
+                ("speed_by_source", ("Source", metrics.first_contact.by_source, True)),
+            )
+            if key in show
+        ],
         "pending_count": pending_count,
         "pending": pending,
         "dashboard_url": dashboard_url(metrics.week),
@@ -116,6 +129,20 @@ def digest_render(*, metrics, audience, now=None):
         html=render_to_string("alignment/email/digest.html", context),
         payload=metrics.as_json(),
     )
+
+
+def personal_bodies(digest, user=None):
+    """Return the digest's text and HTML with the reader's own speed-to-lead figures filled in.
+
+    The figures come from the payload stored with the digest, so every copy shows the week as it was built.
+    """
+    if OWN_SPEED_MARKER not in digest.text_body and OWN_SPEED_MARKER not in digest.html_body:
+        return digest.text_body, digest.html_body
+    by_rep = ((digest.payload or {}).get("first_contact") or {}).get("by_rep") or {}
+    context = {"f": by_rep.get(user.get_username()) if user else None, "personal": user is not None}
+    text = render_to_string("alignment/email/_own_speed.txt", context).strip()
+    html = render_to_string("alignment/email/_own_speed.html", context).strip()
+    return digest.text_body.replace(OWN_SPEED_MARKER, text), digest.html_body.replace(OWN_SPEED_MARKER, html)
 
 
 def audience_members(audience):
@@ -181,8 +208,8 @@ def expired_claims_mark_unknown(*, now, deliveries=None):
 def weekly_digests_prepare(*, week=None, force=False, now=None):
     """Build (or reuse) the week's digest per audience and its delivery rows; return the ids still to send.
 
-    With force, the content is rebuilt and every delivery that was sent or failed is reset to
-    pending, so each recipient gets it once more; deliveries in flight are left to their sender.
+    With force, the content is rebuilt and every delivery that was sent, failed or of unknown outcome
+    is reset to pending, so each recipient gets it once more; deliveries in flight are left to their sender.
     """
     now = now or timezone.now()
     week = week or Week.last_complete(now)
@@ -234,7 +261,7 @@ def delivery_send(*, delivery_id, now=None):
         # A redelivered task of a sender that died: its claim holds, or its outcome is now unknown.
         expired_claims_mark_unknown(now=now, deliveries=DigestDelivery.objects.filter(pk=delivery_id))
         return "skipped"
-    delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
+    delivery = DigestDelivery.objects.select_related("digest", "user").get(pk=delivery_id)
     try:
         if delivery.channel == DigestDelivery.Channel.EMAIL:
             _send_email(delivery)
@@ -257,14 +284,15 @@ def delivery_send(*, delivery_id, now=None):
 
 def _send_email(delivery):
     digest = delivery.digest
+    text, html = personal_bodies(digest, delivery.user)
     message = EmailMultiAlternatives(
         subject=digest.subject,
-        body=digest.text_body,
+        body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.recipient],
         headers={"X-Tandem-Digest": f"{digest.week} {digest.audience}"},
     )
-    message.attach_alternative(digest.html_body, "text/html")
+    message.attach_alternative(html, "text/html")
     message.send(fail_silently=False)
 
 
@@ -278,7 +306,8 @@ def _post_webhook(delivery):
     url = webhook_url(digest.audience)
     if not url:
         raise DeliveryFailed(f"no webhook is configured for {digest.audience} any more")
-    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{digest.text_body}")}).encode()
+    text, _ = personal_bodies(digest)
+    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{text}")}).encode()
     request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
         if not 200 <= response.status < 300:
@@ -316,10 +345,14 @@ def unsent_sweep(*, now=None):
 
     That is every pending delivery of a digest built more than SWEEP_GRACE ago, and every failed one
     with retries left whose last attempt is older than the longest retry delay. Expired claims are
-    marked ``unknown`` first (and not returned).
+    marked ``unknown`` first (and not returned). When the beat's Monday run never happened (the
+    broker was down at 07:00), last week's digests are built here and their deliveries returned.
     """
     now = now or timezone.now()
     last = Week.last_complete(now)
+    built = []
+    if _weekly_run_missed(last, now):
+        built = weekly_digests_prepare(week=last, now=now)
     weeks = [last.shift(-n).label for n in range(settings.DIGEST_SWEEP_WEEKS)]
     recent = DigestDelivery.objects.filter(digest__week__in=weeks)
     expired_claims_mark_unknown(now=now, deliveries=recent)
@@ -328,7 +361,16 @@ def unsent_sweep(*, now=None):
         attempts__lte=settings.DIGEST_MAX_RETRIES,
         claimed_at__lt=now - datetime.timedelta(seconds=RETRY_DELAY_MAX_SECONDS) - SWEEP_GRACE,
     )
-    return list(recent.filter(lost).order_by("pk").values_list("pk", flat=True))
+    return sorted(set(built) | set(recent.filter(lost).values_list("pk", flat=True)))
+
+
+def _weekly_run_missed(week, now):
+    """Whether the week's digests are missing SWEEP_GRACE after the beat's Monday run should have built them."""
+    schedule = settings.CELERY_BEAT_SCHEDULE.get("weekly-digests", {}).get("schedule")
+    if schedule is None:
+        return False
+    due = week.end + datetime.timedelta(hours=min(schedule.hour), minutes=min(schedule.minute)) + SWEEP_GRACE
+    return now >= due and not Digest.objects.filter(week=week.label).exists()
 
 
 @transaction.atomic

@@ -1,10 +1,15 @@
 """Forms of the project package: the service level and the quarterly goals (managers)."""
 
+import datetime
+
 from crispy_forms.helper import FormHelper
 from django import forms
 
 from alignment.models import QuarterlyGoal
-from handoffs.models import ServiceLevel
+from alignment.services import SERVICE_LEVEL_FIELDS
+from handoffs.models import Holiday, ServiceLevel
+
+WEEKDAY_CHOICES = [(str(n), name) for n, name in enumerate(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], 1)]
 
 
 class _NoTagHelperMixin:
@@ -17,8 +22,47 @@ class _NoTagHelperMixin:
 class ServiceLevelForm(_NoTagHelperMixin, forms.ModelForm):
     class Meta:
         model = ServiceLevel
-        fields = ["hours_to_accept", "hours_to_first_contact", "weekly_mql_target", "default_rep_capacity"]
-        labels = {"weekly_mql_target": "Weekly MQL target"}
+        fields = list(SERVICE_LEVEL_FIELDS)
+        labels = {
+            "weekly_mql_target": "Weekly MQL target",
+            "hours_to_accept": "Working hours to accept",
+            "hours_to_first_contact": "Working hours to first contact",
+            "alerts_outside_working_hours": "Alert at any hour",
+        }
+        widgets = {
+            "day_starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "day_ends_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    working_days = forms.MultipleChoiceField(
+        choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"})
+    )
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "placeholder": "2026-12-25 Christmas Day"}),
+        help_text="One a line: the date (YYYY-MM-DD), then a name. The clocks stop on these days.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["working_days"] = list(self.instance.working_days)
+        self.initial["holidays"] = "\n".join(str(h) for h in Holiday.objects.all())
+
+    def clean_working_days(self):
+        return "".join(sorted(self.cleaned_data["working_days"]))
+
+    def clean_holidays(self):
+        holidays = {}
+        for number, line in enumerate(self.cleaned_data["holidays"].splitlines(), 1):
+            if not line.strip():
+                continue
+            day, _, name = line.strip().partition(" ")
+            try:
+                date = datetime.date.fromisoformat(day)
+            except ValueError:
+                raise forms.ValidationError(f"Line {number}: start with a date like 2026-12-25.") from None
+            holidays[date] = name.strip()[:100]
+        return sorted(holidays.items())
 
     def clean_hours_to_accept(self):
         hours = self.cleaned_data["hours_to_accept"]

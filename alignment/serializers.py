@@ -87,6 +87,23 @@ class TrendPointSerializer(serializers.Serializer):
     revenue = _money()
 
 
+class ContactFiguresSerializer(serializers.Serializer):
+    handed_off = serializers.IntegerField(help_text="Hand-offs created in the week and not rejected.")
+    contacted = serializers.IntegerField(help_text="Of those, first contacted by the assignee (call, e-mail, meeting).")
+    median_minutes = serializers.FloatField(allow_null=True, help_text="Working minutes from hand-off to contact.")
+    p90_minutes = serializers.FloatField(allow_null=True, help_text="90th percentile (nearest rank), working minutes.")
+    within_5_min_rate = _rate("Share of the hand-offs contacted within 5 working minutes.")
+    within_30_min_rate = _rate("Share contacted within 30 working minutes.")
+    within_60_min_rate = _rate("Share contacted within 60 working minutes.")
+    within_sla_rate = _rate("Share contacted by the first-contact deadline (or before acceptance).")
+    not_contacted_rate = _rate("Share not contacted yet.")
+
+
+class FirstContactSerializer(ContactFiguresSerializer):
+    by_rep = serializers.DictField(child=ContactFiguresSerializer(), help_text="By assignee username.")
+    by_source = serializers.DictField(child=ContactFiguresSerializer(), help_text="By the lead's source channel.")
+
+
 class WeeklyReportSerializer(serializers.Serializer):
     week = serializers.CharField(help_text="ISO week, YYYY-Www.")
     start = serializers.DateTimeField(help_text="Monday 00:00 in the server's TIME_ZONE.")
@@ -98,6 +115,7 @@ class WeeklyReportSerializer(serializers.Serializer):
     outcomes = OutcomesSerializer()
     campaigns = CampaignRowSerializer(many=True)
     capacity = CapacityRowSerializer(many=True)
+    first_contact = FirstContactSerializer(help_text="Speed to lead, in the team's working minutes.")
     trend = TrendPointSerializer(many=True, help_text="The eight weeks before, oldest first.")
 
 

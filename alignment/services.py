@@ -8,15 +8,28 @@ from crm import roles
 from crm.audit import ObjectType, audit_change, snapshot
 from crm.queue import enqueue_on_commit
 from crm.roles import Perm
-from handoffs.models import ServiceLevel
+from handoffs.models import Holiday, ServiceLevel
 
-SERVICE_LEVEL_FIELDS = ("hours_to_accept", "hours_to_first_contact", "weekly_mql_target", "default_rep_capacity")
+SERVICE_LEVEL_FIELDS = (
+    "hours_to_accept",
+    "hours_to_first_contact",
+    "weekly_mql_target",
+    "default_rep_capacity",
+    "time_zone",
+    "working_days",
+    "day_starts_at",
+    "day_ends_at",
+    "alerts_outside_working_hours",
+)
 GOAL_FIELDS = ("mqls", "accepted", "wins", "revenue")
 
 
 @transaction.atomic
-def service_level_update(*, actor, **values):
-    """Change the marketing-sales agreement (managers only) and return it."""
+def service_level_update(*, actor, holidays=None, **values):
+    """Change the marketing-sales agreement (managers only) and return it.
+
+    ``holidays``, when given, is the whole list of (date, name) days off: it replaces the stored one.
+    """
     roles.require(actor, Perm.MANAGE_TEAM)
     level = ServiceLevel.current()
     level = ServiceLevel.objects.select_for_update().get(pk=level.pk)
@@ -28,6 +41,11 @@ def service_level_update(*, actor, **values):
     level.full_clean()
     level.save()
     audit_change(object_type=ObjectType.SERVICE_LEVEL, obj=level, before=before, user=actor)
+    if holidays is not None:
+        days = dict(holidays)
+        Holiday.objects.exclude(date__in=days).delete()
+        for date, name in days.items():
+            Holiday.objects.update_or_create(date=date, defaults={"name": name})
     return level
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("digests/", views.digest_list, name="digest-list"),
     path("digests/<int:pk>/", views.digest_detail, name="digest-detail"),
     path("digests/<int:pk>/resend/", views.digest_resend, name="digest-resend"),
+    path("digests/preview/", views.digest_preview, name="digest-preview"),
     path("api/v1/reports/weekly/", api.WeeklyReportView.as_view(), name="api-weekly-report"),
 ]

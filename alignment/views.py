@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from alignment import dashboard, services
 from alignment.digests import UNSENT as DIGEST_UNSENT
+from alignment.digests import digest_render, personal_bodies
 from alignment.forms import QuarterlyGoalForm, ServiceLevelForm
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, DigestDelivery, QuarterlyGoal
@@ -47,6 +48,7 @@ def home(request):
         "cards": dashboard.headline_cards(numbers),
         "charts": dashboard.chart_data(numbers),
         "attribution": dashboard.attribution_rows(numbers),
+        "speed": dashboard.speed_rows(numbers.first_contact),
         "attribution_labels": dashboard.ATTRIBUTION_LABELS,
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,
@@ -144,7 +146,16 @@ def digest_detail(request, pk):
     resendable = deliveries is not None and any(
         d.state in (DigestDelivery.State.FAILED, DigestDelivery.State.UNKNOWN) for d in deliveries
     )
-    context = {"digest": digest, "deliveries": deliveries, "resendable": resendable}
+    # A member of the digest's audience reads it as it was sent to them; anyone else reads the common part.
+    reader = request.user if request.user.groups.filter(name=digest.audience).exists() else None
+    text_body, html_body = personal_bodies(digest, reader)
+    context = {
+        "digest": digest,
+        "deliveries": deliveries,
+        "resendable": resendable,
+        "text_body": text_body,
+        "html_body": html_body,
+    }
     return render(request, "alignment/digest_detail.html", context)
 
 
@@ -159,3 +170,27 @@ def digest_resend(request, pk):
     else:
         messages.info(request, "Nothing to resend: no delivery of this digest failed or has an unknown outcome.")
     return redirect("digest-detail", pk=digest.pk)
+
+
+@perm_required(Perm.MANAGE_TEAM)
+def digest_preview(request):
+    """Show a manager the digest of the week in progress for one audience, as it would be sent now."""
+    audience = request.GET.get("audience") or Audience.MANAGERS
+    if audience not in Audience.values:
+        return HttpResponseBadRequest("Unknown audience: choose marketing, sales or managers.")
+    week = Week.current()
+    rendered = digest_render(metrics=weekly_metrics(week), audience=audience)
+    # Unsaved: the preview shows the common part where each reader's own figures would go.
+    text_body, html_body = personal_bodies(
+        Digest(text_body=rendered.text, html_body=rendered.html, payload=rendered.payload), None
+    )
+    context = {
+        "rendered": rendered,
+        "text_body": text_body,
+        "html_body": html_body,
+        "audience": audience,
+        "audiences": Audience.choices,
+        "week": week,
+        "deliveries": None,
+    }
+    return render(request, "alignment/digest_preview.html", context)

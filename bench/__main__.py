@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
-SECTIONS = ("pages", "growth", "import", "capture")
+SECTIONS = ("pages", "growth", "import", "capture", "alerts")
 
 
 def parse_args(argv):
@@ -32,6 +32,7 @@ def parse_args(argv):
         type=int,
         help="alternated wrk rounds of the capture peer and endpoint (default 5; --quick: 3)",
     )
+    parser.add_argument("--alert-captures", type=int, help="captures timed to their alert (default 60; --quick: 20)")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {', '.join(SECTIONS)}")
     parser.add_argument("--reseed", action="store_true", help="seed again even when a matching data set exists")
     parser.add_argument("--seed-only", action="store_true", help="prepare the data sets, measure nothing")
@@ -46,6 +47,7 @@ def parse_args(argv):
     args.import_rows = args.import_rows or (10_000 if args.quick else 100_000)
     args.capture_seconds = args.capture_seconds or (3.0 if args.quick else 5.0)
     args.capture_rounds = args.capture_rounds or (3 if args.quick else 5)
+    args.alert_captures = args.alert_captures or (20 if args.quick else 60)
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SECTIONS)
     if unknown:

@@ -9,7 +9,7 @@ import time
 
 from django.db import connection
 
-from bench import capture, harness, imports, pages
+from bench import alerts, capture, harness, imports, pages
 from bench.seed import Shape
 
 # Raised when a measured page or request answered or stored something else than it should.
@@ -75,6 +75,10 @@ def run(args):
         )
         with harness.scratch_copy(main_db, keep=args.keep):
             figures += capture.capture_figures(seconds=args.capture_seconds, rounds=args.capture_rounds)
+    if "alerts" in args.only:
+        say(f"· capture-to-alert latency, {args.alert_captures} captures through a worker on Redis (scratch copy)")
+        with harness.scratch_copy(main_db, keep=args.keep):
+            figures += alerts.alert_figures(captures=args.alert_captures)
     if "growth" in args.only:
         # The same weekly rate, 52 weeks vs 520 weeks of history: the measured weeks are row for row alike.
         small_shape, large_shape = growth_shapes(args)
@@ -194,6 +198,17 @@ def check_targets(figures, *, leads):
             and capture_figure["every_accepted_lead_stored"],
             f"{capture_figure['ratio']}× minimal view (rounds {capture_figure.get('ratio_spread')}), "
             f"{capture_figure['errors_other_than_429']} errors, stored: {capture_figure['every_accepted_lead_stored']}",
+        )
+    alert = _find(figures, alerts.FIGURE)
+    if alert:
+        received = f"{alert['alerts_received']}/{alert['captures']} alerts"
+        add(
+            "p95 ≤ 5 s, every alert received",
+            alert["name"],
+            alert["p95"] is not None
+            and alert["p95"] <= alerts.TARGET_P95_MS
+            and alert["alerts_received"] == alert["captures"],
+            f"p50 {_cell(alert['median'])} ms, p95 {_cell(alert['p95'])} ms, {received}",
         )
     digest = _find(figures, "digest build, all three audiences")
     if digest:

@@ -8,7 +8,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from crm.validators import validate_business_date
+from crm.validators import refuse_bidi_controls, validate_business_date, validate_name_text
 
 
 class Channel(models.TextChoices):
@@ -42,7 +42,7 @@ class Campaign(models.Model):
         PAUSED = "paused", "Paused"
         COMPLETED = "completed", "Completed"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_name_text, refuse_bidi_controls])
     slug = models.SlugField(max_length=100, unique=True)
     channel = models.CharField(max_length=20, choices=CAMPAIGN_CHANNELS)
     objective = models.CharField(max_length=20, choices=Objective.choices, default=Objective.LEAD_GENERATION)
@@ -95,7 +95,7 @@ class Variant(models.Model):
     """A named concept of a campaign (A, B, …), matched by utm_content."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=[validate_name_text, refuse_bidi_controls])
     utm_content = models.CharField(max_length=100)
     description = models.TextField(blank=True)
 

@@ -161,12 +161,55 @@ def audit_record(
     return entry
 
 
+def audit_records(*, object_type, action, changes_by_id, at=None):
+    """Append one entry per object in one statement (a batch's changes, without personal values)."""
+    actor, now, request_id = current_actor(), at or timezone.now(), current_request_id()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            object_type=ObjectType(object_type),
+            object_id=str(object_id),
+            action=action,
+            changes=plain(changes),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_label=actor.label[:150],
+            at=now,
+            request_id=request_id,
+        )
+        for object_id, changes in changes_by_id
+    )
+
+
 def audit_change(*, object_type, obj, before, action="updated", **kwargs):
     """Record the difference between ``before`` (a snapshot) and the object now, if any."""
     changes = changes_between(before, snapshot(obj, before.keys()))
     if not changes:
         return None
     return audit_record(object_type=object_type, object_id=obj.pk, action=action, changes=changes, **kwargs)
+
+
+_flushing = ContextVar("tandem_audit_flushing", default=False)
+
+
+@contextmanager
+def audit_flush_allowed():
+    """Let a test run's flush empty the trail on SQLite (PostgreSQL's flush truncates, which no row trigger sees).
+
+    SQLite's flush deletes row by row, which the append-only trigger refuses unless the function
+    ``tandem_audit_flushing()``, registered on this process's connections, says a flush is under way.
+    A connection without it (the sqlite3 shell) cannot delete an entry at all.
+    """
+    token = _flushing.set(True)
+    try:
+        yield
+    finally:
+        _flushing.reset(token)
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    """Give each SQLite connection the function the append-only trigger asks (connection_created)."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("tandem_audit_flushing", 0, lambda: int(_flushing.get()))
 
 
 def new_request_id(header_value=""):

@@ -2,9 +2,11 @@
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as _LoginRequired
 from django.http import HttpResponseBadRequest
+from django.shortcuts import render
 from rest_framework.authtoken.models import Token
 
 from crm.audit import Actor, acting_as, new_request_id
+from crm.roles import roles_of
 
 
 class LoginRequiredMiddleware(_LoginRequired):
@@ -18,6 +20,36 @@ class LoginRequiredMiddleware(_LoginRequired):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class NoRoleMiddleware:
+    """Answer 403 to a signed-in user without a role before any page looks up its object.
+
+    Without it, an object page fetched first and asked the policy second: a user with no role
+    heard 404 for an unknown lead and 403 for an existing one, and could count the leads. Now
+    every page answers such a user the same, whatever the URL names. Left alone: pages open to
+    anyone (sign-in, password reset, health, API docs), one's own account pages, the home page
+    (which explains the missing role), the admin (staff) and the API (DRF's ApiPerm answers 403
+    before any lookup).
+    """
+
+    OWN_ACCOUNT_PAGES = frozenset({"home", "logout", "password_change", "password_change_done"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or roles_of(user):
+            return None
+        if not getattr(view_func, "login_required", True) or request.path_info.startswith(("/api/", "/admin/")):
+            return None
+        if request.resolver_match and request.resolver_match.view_name in self.OWN_ACCOUNT_PAGES:
+            return None
+        return render(request, "crm/no_role.html", status=403)
 
 
 class RefuseNulMiddleware:

@@ -35,6 +35,7 @@ NAV_ITEMS = [
     NavItem("Audit trail", "privacy:audit-list", Perm.MANAGE_TEAM, "journal-text", "team"),
     NavItem("Personal data", "privacy:home", Perm.MANAGE_TEAM, "person-lock", "team"),
     NavItem("API token", "api-token", Perm.READ, "key", section="account"),
+    NavItem("Alerts", "alert-settings", Perm.READ, "bell", section="account"),
 ]
 
 

@@ -111,7 +111,8 @@ def can_read_audit(user, object_type, obj):
 
     Managers read every trail (and the audit page). Otherwise a trail is read by who may change
     the object: a lead's by marketing and its owner, a hand-off's by marketing and its assignee,
-    a campaign's by marketing. A rep never reads the trail of a lead it does not own.
+    a campaign's (its variants' and spend's) and scoring's by marketing; team settings, roles and
+    tokens by managers alone. A rep never reads the trail of a lead it does not own.
     """
     if is_manager(user):
         return True
@@ -119,8 +120,10 @@ def can_read_audit(user, object_type, obj):
         return can_edit_lead(user, obj)
     if object_type == "handoff":
         return has_perm(user, Perm.CREATE_HANDOFFS) or can_answer_handoff(user, obj)
-    if object_type == "campaign":
+    if object_type in ("campaign", "variant", "spend"):
         return has_perm(user, Perm.WRITE_CAMPAIGNS)
+    if object_type in ("icp", "scoring_rule"):
+        return has_perm(user, Perm.WRITE_SCORING)
     return False
 
 

@@ -38,5 +38,10 @@ def audit_trail_of(object_type, obj, *, limit=20):
     return list(audit_entries(object_type=object_type, object_id=str(obj.pk))[:limit])
 
 
+def audit_trail_of_types(object_types, *, limit=20):
+    """Return the newest entries about any object of these types (shared settings: scoring, the team)."""
+    return list(AuditEntry.objects.select_related("personal").filter(object_type__in=object_types)[:limit])
+
+
 def _start_of(day):
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

@@ -235,8 +235,9 @@ CELERY_BEAT_SCHEDULE = {
     },
     "handoff-reminders": {
         "task": "handoffs.tasks.send_handoff_reminders",
-        # Reminders before accept deadlines and breach notices; each message is sent once however often this runs.
-        "schedule": crontab(minute="*/15"),
+        # Reminders before accept deadlines, breach notices and alerts held for working hours, every minute so a
+        # breach is told within a minute; each message is claimed and sent once however often this runs.
+        "schedule": crontab(minute="*"),
     },
     "store-last-week": {
         "task": "crm.tasks.store_last_week",
@@ -316,6 +317,12 @@ DIGEST_SWEEP_WEEKS = env_int("DIGEST_SWEEP_WEEKS", 4, minimum=1)
 METRICS_ROLLUPS = env_bool("METRICS_ROLLUPS", True)
 # Absolute address used in e-mails ("open the dashboard"), where no request is at hand.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Hand-off alerts (handoffs/webhooks.py) -----------------------------------------
+# Seconds a personal alert webhook may take to answer before the post counts as failed (and is retried).
+ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 5, minimum=1)
+# 1: users may point their webhook at private or loopback addresses (a receiver inside the team's network).
+ALERT_WEBHOOK_ALLOW_PRIVATE = env_bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -443,6 +450,11 @@ if not DEBUG:
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_CLIENT_IP_CALLABLE = "crm.client_ip.client_ip"
+# A user without a role gets 403 from every page before its object is looked up (404 = 403).
+MIDDLEWARE.insert(MIDDLEWARE.index("crm.middleware.LoginRequiredMiddleware") + 1, "crm.middleware.NoRoleMiddleware")
+# Password-reset e-mails per address and per client address (crm/password_reset.py).
+PASSWORD_RESET_EMAIL_RATE = env_str("PASSWORD_RESET_EMAIL_RATE", "3/hour")
+PASSWORD_RESET_CLIENT_RATE = env_str("PASSWORD_RESET_CLIENT_RATE", "20/hour")
 # JSON nested past crm.parsers.MAX_DEPTH levels answers 400 (a RecursionError answered 500).
 REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "crm.parsers.NestingLimitedJSONParser",

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from crm import token_views, views
+from crm import password_reset, token_views, views
 
 admin.site.site_header = "Tandem administration"
 admin.site.site_title = "Tandem admin"
@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     # The apps' routes are included by name: the kernel imports no app (README, "Architecture").
     path("", include("alignment.urls")),
+    # Before Django's auth URLs: the password reset request, limited per address and per client.
+    path("accounts/password_reset/", password_reset.LimitedPasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("campaigns/", include("campaigns.urls")),
     path("", include("alignment.marketing_urls")),
@@ -28,6 +30,7 @@ urlpatterns = [
     # The audit trail and a person's data (privacy/).
     path("", include("privacy.urls")),
     path("api/v1/privacy/", include("privacy.api_urls")),
+    path("account/alerts/", include("handoffs.account_urls")),
     # Last among the api/v1/ paths: the capture and report endpoints are more specific.
     path("api/v1/", include("alignment.api_router")),
 ]

@@ -54,3 +54,19 @@ def validate_name_text(value):
     """Refuse C0 and C1 control characters (and DEL) in a name."""
     if value and _CONTROL.search(str(value)):
         raise ValidationError("Remove the control characters (invisible codes) from this name.", code="control")
+
+
+# --- Names: bidirectional controls (issue 16.14, edgeweb) ---------------------------------
+# Right-to-left overrides, embeddings, isolates and marks (U+202A–U+202E, U+2066–U+2069,
+# U+200E, U+200F, U+061C) reorder what a page, an e-mail or a CSV viewer shows: "Acme‮fdp.exe"
+# reads as "Acmeexe.pdf". No name needs them — right-to-left scripts display without them — so
+# every name field (leads, campaigns, variants, capture forms, scoring rules) refuses them.
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_bidi_controls(value):
+    """Refuse the Unicode controls that reorder displayed text (right-to-left overrides and the like)."""
+    if value and BIDI_CONTROLS.search(str(value)):
+        raise ValidationError(
+            "Remove the direction controls (invisible characters that reorder text) from this name.", code="bidi"
+        )

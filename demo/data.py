@@ -202,3 +202,8 @@ EXTRA_USERS = [
     ("vik", "Vik", "Varga", "sales"),
 ]
 TEAM_SIZE = {"marketing": 3, "sales": 6, "managers": 1}
+
+# The team's days off (month, day): the service-level clocks stop on them.
+HOLIDAYS = [((1, 1), "New Year's Day"), ((5, 1), "Labour Day"), ((12, 25), "Christmas Day"), ((12, 26), "Boxing Day")]
+# A speed-to-lead agreement: answer within one working day, first contact within two.
+HOURS_TO_ACCEPT, HOURS_TO_FIRST_CONTACT = 8, 16

@@ -75,8 +75,11 @@ class PipelineMixin:
 
     def plan_answer(self, when, state, rep):
         x = self.rng.random()
-        if x < 0.8:
-            self.at(self.later(when, 0.2, 20), self.answer, state, state.gen, rep)
+        if x < 0.3:
+            # The alert reached a rep at their desk: answered within minutes.
+            self.at(self.soon(when, 0.5, 4), self.answer, state, state.gen, rep)
+        elif x < 0.8:
+            self.at(self.later(when, 0.5, 20), self.answer, state, state.gen, rep)
         elif x < 0.94:
             self.at(self.later(when, 24, 60), self.answer, state, state.gen, rep)
         else:
@@ -129,11 +132,17 @@ class PipelineMixin:
     # --- sales work -------------------------------------------------------------------
 
     def plan_work(self, when, state):
+        # Speed to lead as teams live it: many call straight after accepting, a long tail days
+        # later, a few never (the response-time studies: an average near 42 h, a quarter never).
         x = self.rng.random()
-        if x < 0.85:
-            contact = self.later(when, 0.5, 40)
-        elif x < 0.97:
-            contact = self.later(when, 50, 120)
+        if x < 0.35:
+            contact = self.soon(when, 0.5, 3)
+        elif x < 0.6:
+            contact = self.soon(when, 10, 240)
+        elif x < 0.85:
+            contact = self.later(when, 4, 40)
+        elif x < 0.96:
+            contact = self.later(when, 50, 160)
         else:
             contact = None  # never called: a first-contact breach
         if contact is not None:
@@ -190,7 +199,7 @@ class PipelineMixin:
         ]
         if to_status == S.SQL:
             self.move(when, state, S.SQL, "Qualified: budget, need and timeline confirmed.")
-            close = self.later(when, 7 * 24, 30 * 24)
+            close = self.later(when, 5 * 24, 28 * 24)
             self.plan_activities(when, close, state, k=self.rng.randint(1, 4))
             self.at(close, self.close, state, gen)
         elif to_status == S.RECYCLED:

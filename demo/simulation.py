@@ -20,9 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.models import Campaign
+from demo.archive import archive_write
 from demo.base import (
     BATCH,
-    DAY,
     HOUR,
     VISIT_HOURS,
     S,
@@ -66,17 +66,15 @@ class Simulation(WorldMixin, VisitsMixin, PipelineMixin):
         return datetime.datetime.combine(day, clock, tzinfo=self.tz)
 
     def working(self, when):
-        """Return the time, moved to the next working hours (Mon–Fri 8–18) when outside them."""
-        local = timezone.localtime(when, self.tz)
-        day = local.date()
-        if local.weekday() < 5 and 8 <= local.hour < 18:
+        """Return the time, moved into the team's working hours (a little after they open) when outside them."""
+        if self.calendar.is_working(when):
             return when
-        if local.hour >= 18 or local.weekday() >= 5:
-            day += DAY
-        while day.weekday() >= 5:
-            day += DAY
-        start = datetime.datetime.combine(day, datetime.time(8), tzinfo=self.tz)
-        return start + datetime.timedelta(minutes=self.rng.randrange(150))
+        opens = self.calendar.add_working(when, 1) - datetime.timedelta(seconds=1)
+        return self.calendar.add_working(opens, 60 * self.rng.randrange(150))
+
+    def soon(self, when, low_minutes, high_minutes):
+        """Return a moment some working minutes after ``when`` (moved into working hours first)."""
+        return self.calendar.add_working(self.working(when), 60 * self.rng.uniform(low_minutes, high_minutes))
 
     def later(self, when, low_hours, high_hours):
         return self.working(when + HOUR * self.rng.uniform(low_hours, high_hours))
@@ -105,6 +103,9 @@ def seed_demo(*, leads=5000, weeks=12, seed=42, now=None):
     simulation = Simulation(leads=leads, weeks=weeks, seed=seed, now=now or timezone.now())
     with handoffs_made_by_the_caller():
         summary = simulation.run()
+    summary.counts.update(
+        archive_write(first_day=simulation.first_day, now=simulation.now, managers=simulation.managers)
+    )
     summary.counts.update(
         leads=Lead.objects.count(),
         campaigns=Campaign.objects.count(),

@@ -16,7 +16,7 @@ from demo import data
 from demo.base import (
     DAY,
 )
-from handoffs.models import SalesRep, ServiceLevel
+from handoffs.models import Holiday, SalesRep, ServiceLevel
 from leads import scoring
 from leads.capture import capture_form_create
 from leads.models import CaptureForm, IdealCustomerProfile, ScoringRule
@@ -62,11 +62,19 @@ class WorldMixin:
         self.config = scoring.ScoringConfig.load()
         per_week = self.leads_wanted / max(self.span / 7, 1)
         level = ServiceLevel.current()
-        level.hours_to_accept, level.hours_to_first_contact = 24, 48
+        level.hours_to_accept, level.hours_to_first_contact = data.HOURS_TO_ACCEPT, data.HOURS_TO_FIRST_CONTACT
+        # Working hours: Monday to Friday, 09:00 to 17:00 in TIME_ZONE, and the holidays of the span.
+        level.time_zone, level.working_days = "", "12345"
+        level.day_starts_at, level.day_ends_at = datetime.time(9), datetime.time(17)
+        level.alerts_outside_working_hours = False
         level.weekly_mql_target = max(5, round(per_week * 0.3 / 5) * 5)
         # Open leads stay a few weeks: size seats so that busy weeks, not every week, overflow.
         level.default_rep_capacity = max(6, math.ceil(per_week * 0.7 / max(len(self.reps), 1)))
         level.save()
+        for year in range(self.first_day.year, self.today.year + 2):
+            for (month, day), name in data.HOLIDAYS:
+                Holiday.objects.get_or_create(date=datetime.date(year, month, day), defaults={"name": name})
+        self.calendar = level.calendar()
         self.rep_capacity = {}
         for n, rep in enumerate(self.reps):
             part_time = n == len(self.reps) - 1 and len(self.reps) > 2

@@ -8,7 +8,7 @@ handoff_assign.
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
-from handoffs.models import Handoff, Notification, SalesRep, ServiceLevel
+from handoffs.models import Handoff, Holiday, Notification, SalesRep, ServiceLevel
 from handoffs.services import HandoffAlreadyAnswered, handoff_assign, sales_reps
 from leads.admin import LeadEmailSearchMixin, ReadOnlyAdminMixin
 from leads.models import OPEN_STATUSES
@@ -36,6 +36,12 @@ class ServiceLevelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
 
 
 @admin.register(SalesRep)

@@ -3,7 +3,9 @@
 static/js/handoffs.js formats the same way when it ticks the clock down in the browser.
 """
 
+import datetime
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,96 @@ def sla_clock(deadline, now):
         return Clock(overdue=True, seconds=-delta, text=f"overdue by {duration_text(-delta)}")
     # Time left rounds up, like any countdown: a fresh 24 h hand-off shows "24 h left", not "23 h 59 min".
     return Clock(overdue=False, seconds=delta, text=f"{duration_text(-(-delta // 60) * 60)} left")
+
+
+# --- Working hours -------------------------------------------------------------------------------
+# The service-level clocks run on the team's working time: a lead handed off on Friday evening
+# is not overdue on Saturday. Windows are built in local time and measured in real (UTC) time,
+# so a working day that spans a DST change is as long as it really was.
+
+MIDNIGHT = datetime.time(0)
+ISO_WEEKDAYS = range(1, 8)
+_MAX_DAYS = 3 * 366  # a calendar with no working day in three years is broken, not slow
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """When the team works: a time zone, ISO weekdays (1 = Monday), daily hours and holidays.
+
+    ``end`` 00:00 means midnight at the end of the day, so 00:00–00:00 is round the clock.
+    """
+
+    tz: datetime.tzinfo
+    weekdays: frozenset = frozenset({1, 2, 3, 4, 5})
+    start: datetime.time = datetime.time(9)
+    end: datetime.time = datetime.time(17)
+    holidays: frozenset = frozenset()
+
+    def __post_init__(self):
+        if isinstance(self.tz, str):
+            object.__setattr__(self, "tz", ZoneInfo(self.tz))
+        object.__setattr__(self, "weekdays", frozenset(self.weekdays))
+        object.__setattr__(self, "holidays", frozenset(self.holidays))
+        if not self.weekdays or not self.weekdays <= set(ISO_WEEKDAYS):
+            raise ValueError("A working calendar needs at least one weekday from 1 (Monday) to 7 (Sunday).")
+        if self.end != MIDNIGHT and self.end <= self.start:
+            raise ValueError("The working day must end after it starts.")
+
+    @classmethod
+    def round_the_clock(cls, tz):
+        """Return the calendar of a team that never stops: every day, all day."""
+        return cls(tz=tz, weekdays=ISO_WEEKDAYS, start=MIDNIGHT, end=MIDNIGHT)
+
+    def is_working_day(self, day):
+        return day.isoweekday() in self.weekdays and day not in self.holidays
+
+    def window(self, day):
+        """Return the working window of a local date as two aware UTC datetimes, or None."""
+        if not self.is_working_day(day):
+            return None
+        opens = datetime.datetime.combine(day, self.start, tzinfo=self.tz)
+        closes_on = day + datetime.timedelta(days=1) if self.end == MIDNIGHT else day
+        closes = datetime.datetime.combine(closes_on, self.end, tzinfo=self.tz)
+        return opens.astimezone(datetime.UTC), closes.astimezone(datetime.UTC)
+
+    def is_working(self, moment):
+        """Return whether ``moment`` falls within working hours."""
+        window = self.window(self._local_date(moment))
+        return window is not None and window[0] <= moment < window[1]
+
+    def _local_date(self, moment):
+        return moment.astimezone(self.tz).date()
+
+    def add_working(self, start, seconds):
+        """Return the moment ``seconds`` of working time after ``start``."""
+        remaining = datetime.timedelta(seconds=seconds)
+        if remaining <= datetime.timedelta(0):
+            return start
+        start = start.astimezone(datetime.UTC)
+        day = self._local_date(start)
+        for _ in range(_MAX_DAYS):
+            window = self.window(day)
+            if window is not None:
+                begin = max(start, window[0])
+                if begin < window[1]:
+                    if remaining <= window[1] - begin:
+                        return (begin + remaining).astimezone(self.tz)
+                    remaining -= window[1] - begin
+            day += datetime.timedelta(days=1)
+        raise ValueError("No working time in three years: check the weekdays and holidays.")
+
+    def working_seconds_between(self, a, b):
+        """Return the working seconds from ``a`` to ``b`` (negative when ``b`` is before ``a``)."""
+        if b < a:
+            return -self.working_seconds_between(b, a)
+        a, b = a.astimezone(datetime.UTC), b.astimezone(datetime.UTC)
+        total = datetime.timedelta(0)
+        day, last = self._local_date(a), self._local_date(b)
+        while day <= last:
+            window = self.window(day)
+            if window is not None:
+                overlap = min(b, window[1]) - max(a, window[0])
+                if overlap > datetime.timedelta(0):
+                    total += overlap
+            day += datetime.timedelta(days=1)
+        return int(total.total_seconds())

@@ -4,7 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
-from handoffs.models import Handoff
+from handoffs.models import AlertPreference, Handoff
 from handoffs.selectors import ANSWERED_DAYS, HandoffFilter
 from handoffs.services import sales_reps
 from leads.models import Lead
@@ -135,3 +135,25 @@ class MoveForm(forms.Form):
         if data.get("to_status") == Lead.Status.LOST and not data.get("lost_reason"):
             self.add_error("lost_reason", "Say why the lead was lost.")
         return data
+
+
+class AlertPreferenceForm(forms.ModelForm):
+    """A user's personal alert webhook; alert_preference_set checks the address before it is saved."""
+
+    webhook_url = forms.URLField(
+        label="Webhook URL",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text=AlertPreference._meta.get_field("webhook_url").help_text,
+        widget=forms.URLInput(attrs={"placeholder": "https://hooks.slack.com/services/…"}),
+    )
+
+    class Meta:
+        model = AlertPreference
+        fields = ["webhook_url", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", "Save"))

@@ -1,11 +1,26 @@
 """Hand-offs from marketing to sales, and the agreement that times them."""
 
+import datetime
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from handoffs.clock import ISO_WEEKDAYS, MIDNIGHT, WorkingCalendar
 from leads.models import Lead
+
+
+def validate_time_zone(value):
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone (try Europe/Berlin or America/New_York).")
+
+
+def validate_weekdays(value):
+    if not value or any(c not in "1234567" for c in value) or len(set(value)) != len(value):
+        raise ValidationError("Give the working weekdays as digits 1 (Monday) to 7 (Sunday), each once.")
 
 
 class ServiceLevel(models.Model):
@@ -19,8 +34,21 @@ class ServiceLevel(models.Model):
     default_rep_capacity = models.PositiveIntegerField(
         default=25, help_text="Open leads (SAL and SQL) a rep can carry unless set per rep."
     )
+    # Working hours: the service-level clocks count only this time (handoffs/clock.py).
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone], help_text="Empty: the TIME_ZONE setting."
+    )
+    working_days = models.CharField(
+        max_length=7, default="12345", validators=[validate_weekdays], help_text="ISO weekdays, 1 = Monday."
+    )
+    day_starts_at = models.TimeField(default=datetime.time(9))
+    day_ends_at = models.TimeField(default=datetime.time(17), help_text="00:00 means midnight at the day's end.")
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    alerts_outside_working_hours = models.BooleanField(
+        default=False,
+        help_text="Send hand-off alerts, reminders and breach notices at any hour; off: they wait for working hours.",
+    )
 
     class Meta:
         verbose_name = "service level"
@@ -28,11 +56,42 @@ class ServiceLevel(models.Model):
     def __str__(self):
         return "Service level agreement"
 
+    def clean(self):
+        if self.day_ends_at != MIDNIGHT and self.day_ends_at <= self.day_starts_at:
+            raise ValidationError({"day_ends_at": "The working day must end after it starts."})
+
+    def calendar(self):
+        """Return the team's working calendar, holidays included."""
+        return WorkingCalendar(
+            tz=zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE),
+            weekdays={int(c) for c in self.working_days if c.isdigit() and int(c) in ISO_WEEKDAYS},
+            start=self.day_starts_at,
+            end=self.day_ends_at,
+            holidays=Holiday.objects.values_list("date", flat=True),
+        )
+
+    def add_working_hours(self, start, hours):
+        """Return the deadline ``hours`` working hours after ``start``."""
+        return self.calendar().add_working(start, hours * 3600)
+
     @classmethod
     def current(cls):
         """Return the one service level, creating the default on first use."""
         level, _ = cls.objects.get_or_create(pk=1)
         return level
+
+
+class Holiday(models.Model):
+    """A day the team does not work: the service-level clocks stop for it."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
 
 
 class SalesRep(models.Model):
@@ -139,7 +198,12 @@ class Notification(models.Model):
         REMINDER = "reminder", "Accept deadline approaching"
         BREACH = "breach", "Accept deadline missed"
 
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Personal webhook"
+
     class State(models.TextChoices):
+        HELD = "held", "Held until working hours"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -147,6 +211,7 @@ class Notification(models.Model):
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
@@ -155,8 +220,32 @@ class Notification(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["handoff", "kind", "recipient"], name="notification_once_per_event")
+            models.UniqueConstraint(
+                fields=["handoff", "kind", "recipient", "channel"], name="notification_once_per_event_channel"
+            )
         ]
+        indexes = [models.Index(fields=["state"], name="notification_state")]
 
     def __str__(self):
-        return f"{self.kind} for hand-off {self.handoff_id} to {self.recipient_id}"
+        return f"{self.kind} for hand-off {self.handoff_id} to {self.recipient_id} by {self.channel}"
+
+
+class AlertPreference(models.Model):
+    """A user's own alert channel besides e-mail: a Slack-compatible incoming webhook."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_preference")
+    webhook_url = models.URLField(
+        "webhook URL", max_length=500, blank=True, help_text="A Slack-compatible incoming webhook (https://…)."
+    )
+    enabled = models.BooleanField(default=True, help_text="Post my hand-off alerts to this webhook.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "alert preference"
+
+    def __str__(self):
+        return f"Alerts of {self.user}"
+
+    @property
+    def posts_webhook(self):
+        return self.enabled and bool(self.webhook_url)

@@ -15,7 +15,9 @@ from crm import events
 from crm.audit import ObjectType, audit_record, changes_between, snapshot
 from crm.errors import Conflict, Refused
 from crm.queue import enqueue_on_commit
-from handoffs.models import Handoff, SalesRep, ServiceLevel
+from handoffs.models import AlertPreference, Handoff, SalesRep, ServiceLevel
+from handoffs.notifications import channels_for
+from handoffs.webhooks import WebhookRefused, webhook_url_check
 from leads.models import OPEN_STATUSES, Lead
 from leads.services import InvalidTransition, lead_assign_owner, lead_transition
 
@@ -68,13 +70,15 @@ class HandoffExists(HandoffError, Conflict):
 
 
 def _queue_assigned_notification(handoff):
-    """Queue the "assigned to you" e-mail once the transaction that assigned the hand-off commits."""
+    """Queue the "assigned to you" alert on each of the rep's channels once the assigning transaction commits."""
     if handoff.assigned_to_id is None:
         return
-    # The hand-off is committed whatever the broker says; the periodic scan catches up.
-    enqueue_on_commit(
-        "handoffs.tasks.send_handoff_notification", handoff.pk, "assigned", handoff.assigned_to_id, robust=True
-    )
+    # The webhook first: it is the alert that arrives within seconds. The hand-off is committed
+    # whatever the broker says (robust); the periodic scan catches up.
+    for user_id, channel in sorted(channels_for([handoff.assigned_to_id]), key=lambda item: item[1] != "webhook"):
+        enqueue_on_commit(
+            "handoffs.tasks.send_handoff_notification", handoff.pk, "assigned", user_id, channel.value, robust=True
+        )
 
 
 def sales_reps():
@@ -158,7 +162,7 @@ def handoff_create(*, lead, actor, context_note="", at=None, assignee=None, noti
                     assigned_to=assignee,
                     context_note=context_note.strip(),
                     created_at=now,
-                    accept_deadline=now + datetime.timedelta(hours=level.hours_to_accept),
+                    accept_deadline=level.add_working_hours(now, level.hours_to_accept),
                     over_capacity=assignee is None,
                 )
         except IntegrityError:
@@ -234,7 +238,7 @@ def handoff_accept(*, handoff, actor, at=None):
         locked.assigned_to = owner
         locked.responded_at = now
         locked.responded_by = actor
-        locked.first_contact_deadline = now + datetime.timedelta(hours=level.hours_to_first_contact)
+        locked.first_contact_deadline = level.add_working_hours(now, level.hours_to_first_contact)
         locked.save(update_fields=["outcome", "assigned_to", "responded_at", "responded_by", "first_contact_deadline"])
         events.emit(events.HANDOFF_ACCEPTED, handoff=locked, actor=actor)
         _audit_handoff_change(locked, before, action="accepted", actor=actor, at=now)
@@ -325,3 +329,19 @@ def handoff_record_first_contact(*, lead_id, user_id, at):
         first_contact_at__isnull=True,
         responded_at__lte=at,
     ).update(first_contact_at=at)
+
+
+def alert_preference_set(*, user, webhook_url, enabled):
+    """Set the user's personal alert webhook (checked to be a public http(s) address) and whether it is on."""
+    webhook_url = (webhook_url or "").strip()
+    if webhook_url:
+        try:
+            webhook_url_check(webhook_url)
+        except WebhookRefused as exc:
+            raise ValidationError({"webhook_url": str(exc)}) from None
+    elif enabled:
+        raise ValidationError({"webhook_url": "Give the webhook address, or switch the webhook off."})
+    preference, _ = AlertPreference.objects.update_or_create(
+        user=user, defaults={"webhook_url": webhook_url, "enabled": enabled}
+    )
+    return preference

@@ -37,17 +37,17 @@ def handoffs_for_new_mqls(lead_ids):
     retry_jitter=True,
     max_retries=6,
 )
-def send_handoff_notification(handoff_id, kind, recipient_id):
-    """Send one hand-off e-mail once: a retry re-claims only a failed message, never a sent one."""
-    return notifications.notification_send(handoff_id=handoff_id, kind=kind, recipient_id=recipient_id)
+def send_handoff_notification(handoff_id, kind, recipient_id, channel="email"):
+    """Send one hand-off alert on one channel once: a retry re-claims only a failed message, never a sent one."""
+    return notifications.notification_send(handoff_id=handoff_id, kind=kind, recipient_id=recipient_id, channel=channel)
 
 
 @shared_task(name="handoffs.tasks.send_handoff_reminders", autoretry_for=(OperationalError,), max_retries=2)
 def send_handoff_reminders():
-    """Queue the reminders before accept deadlines and the breach e-mails to managers that are due now."""
+    """Queue the reminders before accept deadlines, the breach alerts to managers and held alerts that are due now."""
     due = notifications.notifications_due()
-    for handoff_id, kind, recipient_id in due:
-        send_handoff_notification.delay(handoff_id, kind, recipient_id)
+    for handoff_id, kind, recipient_id, channel in due:
+        send_handoff_notification.delay(handoff_id, kind, recipient_id, channel)
     return len(due)
 
 

@@ -6,6 +6,7 @@ app_name = "handoffs"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("updates/", views.inbox_updates, name="inbox_updates"),
     path("export.csv", views.export_csv, name="export"),
     path("new/", views.create, name="create"),
     path("<int:pk>/accept/", views.accept, name="accept"),

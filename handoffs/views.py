@@ -79,6 +79,7 @@ def inbox(request):
             request.GET.get("apage")
         )
         context["pending_count"] = len(context["pending"])
+        context["seen"] = ",".join(str(handoff.pk) for handoff in context["pending"])
         return render(request, "handoffs/handoff_inbox.html", context)
 
     reps = list(services.sales_reps().order_by("username"))
@@ -107,6 +108,33 @@ def inbox(request):
         context["unassigned"] = list(selectors.handoffs_unassigned(now=now)[:PAGE_SIZE])
         context["loads"] = selectors.rep_load_rows()
     return render(request, "handoffs/handoff_inbox.html", context)
+
+
+def _seen_ids(value):
+    return {int(part) for part in value.split(",")[:MAX_SEEN] if part.isdigit()}
+
+
+# A rep's inbox holds their pending hand-offs unpaged; past this many the poll just stops marking cards new.
+MAX_SEEN = 500
+
+
+@perm_required(Perm.READ)
+@require_GET
+def inbox_updates(request):
+    """Answer the inbox's poll: the user's pending hand-offs not shown yet (``seen``), their count, the page title."""
+    now = timezone.now()
+    pending = list(selectors.handoffs_pending_for(user=request.user, now=now))
+    seen = _seen_ids(request.GET.get("seen", ""))
+    context = {
+        "now": now,
+        "scope": "mine",
+        "new": _mark_answerable(request.user, [handoff for handoff in pending if handoff.pk not in seen]),
+        "was_empty": not seen,
+        "pending_count": len(pending),
+        "seen": ",".join(str(handoff.pk) for handoff in pending[:MAX_SEEN]),
+        "reject_reasons": Handoff.RejectReason.choices,
+    }
+    return render(request, "handoffs/_inbox_updates.html", context)
 
 
 @perm_required(Perm.READ)

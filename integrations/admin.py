@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from integrations.services import subscriptions
 
 
 @admin.register(WebhookEndpoint)
@@ -8,6 +9,14 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "format", "active", "owner", "failing_since"]
     list_filter = ["active", "format"]
     exclude = ["secret"]  # the signing secret stays on the endpoint's page, not in the admin
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        subscriptions.forget()  # the services forget on their writes; the admin writes past them
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        subscriptions.forget()
 
 
 class WebhookAttemptInline(admin.TabularInline):

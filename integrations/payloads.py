@@ -12,6 +12,7 @@ from crm import events
 from handoffs.api import HandoffSerializer
 from leads.api import LeadSerializer
 from leads.models import Lead
+from leads.selectors import with_consent
 
 # Payload keys that are the event's object (or who did it) rather than details of what happened.
 _OBJECT_KEYS = {"lead", "lead_id", "handoff", "campaign", "report", "actor"}
@@ -21,9 +22,8 @@ def _lead(payload):
     lead = payload.get("lead")
     if lead is None:
         # The bulk import announces ids: its leads are plain rows, not model instances.
-        lead = Lead.objects.select_related("first_touch_campaign", "last_touch_campaign", "owner").get(
-            pk=payload["lead_id"]
-        )
+        queryset = Lead.objects.select_related("first_touch_campaign", "last_touch_campaign", "owner")
+        lead = with_consent(queryset).get(pk=payload["lead_id"])  # one query, consent included
     return lead
 
 

@@ -25,14 +25,15 @@ CLAIM_TIMEOUT = datetime.timedelta(minutes=5)  # a sender that died mid-attempt 
 
 
 class _Subscriptions:
-    """Which event types any active endpoint wants, remembered for a few seconds per process.
+    """Which event types any active endpoint wants, remembered for ``TTL`` seconds per process.
 
-    Every lead capture announces an event; without this, each would cost a query even when no
-    endpoint is registered. A write here forgets at once; another process's write is seen within
-    ``TTL`` seconds. A stale "yes" only costs the query that finds no endpoint.
+    Every lead capture (and every row of an import) announces an event; without this, each would
+    cost a query even when no endpoint is registered. Endpoint writes through the services forget
+    it at once in their process; another process sees a new endpoint within ``TTL`` seconds. A
+    stale "yes" costs one query that finds no endpoint, and is then forgotten.
     """
 
-    TTL = 5.0
+    TTL = 30.0
 
     def __init__(self):
         self.forget()
@@ -73,10 +74,12 @@ def _save_endpoint(endpoint):
     return endpoint
 
 
-def endpoint_create(*, actor, url, events, format=WebhookEndpoint.Format.JSON, description=""):
+def endpoint_create(*, actor, url, events, format=WebhookEndpoint.Format.JSON, description="", active=True):
     """Register an endpoint owned by ``actor``; its secret is generated here."""
     return _save_endpoint(
-        WebhookEndpoint(url=url, events=events, format=format, description=description.strip(), owner=actor)
+        WebhookEndpoint(
+            url=url, events=events, format=format, description=description.strip(), active=active, owner=actor
+        )
     )
 
 
@@ -114,8 +117,10 @@ def deliveries_record(event):
     """
     if not subscriptions.wanted(event.type):
         return []
-    endpoints = list(WebhookEndpoint.objects.filter(active=True, events__contains=[event.type]))
+    # Chosen in Python: JSON containment is not a lookup SQLite (the embedded default) has; endpoints are few.
+    endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(active=True) if event.type in endpoint.events]
     if not endpoints:
+        subscriptions.forget()
         return []
     event_id = uuid.uuid4()
     body = payloads.encode(payloads.envelope(event, event_id))

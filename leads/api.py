@@ -26,7 +26,8 @@ from rest_framework.response import Response
 from campaigns.models import Campaign
 from crm import roles
 from crm.roles import ApiPerm, Perm
-from leads import services
+from leads import selectors, services
+from leads.capture import check_consent
 from leads.filters import LeadFilter
 from leads.models import Activity, CaptureForm, Lead, Touchpoint
 
@@ -34,6 +35,13 @@ User = get_user_model()
 
 
 # --- Leads ----------------------------------------------------------------------------
+
+
+class ConsentSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    version = serializers.CharField()
+    text = serializers.CharField()
+    page = serializers.CharField(help_text="The page the form was on (its page_url).")
 
 
 class LeadSerializer(serializers.ModelSerializer):
@@ -46,6 +54,9 @@ class LeadSerializer(serializers.ModelSerializer):
     )
     # Blank until lost: declared so that the schema allows the blank value.
     lost_reason = serializers.ChoiceField(choices=Lead.LostReason.choices, allow_blank=True, read_only=True)
+    consent = serializers.SerializerMethodField(
+        help_text="The latest consent given on a capture form (time, text version, text, source page), or null."
+    )
 
     class Meta:
         model = Lead
@@ -74,8 +85,14 @@ class LeadSerializer(serializers.ModelSerializer):
             "updated_at",
             "status_changed_at",
             "version",
+            "consent",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ConsentSerializer(allow_null=True))
+    def get_consent(self, lead):
+        consent = selectors.lead_consent(lead)
+        return ConsentSerializer(consent).data if consent else None
 
 
 class RefuseStatusMixin:
@@ -200,7 +217,7 @@ class LeadPerm(ApiPerm):
 
 
 def _lead_queryset():
-    return Lead.objects.select_related("owner", "first_touch_campaign", "last_touch_campaign")
+    return selectors.with_consent(Lead.objects.select_related("owner", "first_touch_campaign", "last_touch_campaign"))
 
 
 @extend_schema_view(
@@ -442,6 +459,7 @@ class CaptureFormSerializer(serializers.ModelSerializer):
         source="created_by", slug_field="username", read_only=True, allow_null=True
     )
     capture_url = serializers.SerializerMethodField(help_text="Where the website form posts.")
+    consent_version = serializers.CharField(read_only=True, help_text="Digest of the consent text; changes with it.")
 
     class Meta:
         model = CaptureForm
@@ -452,6 +470,9 @@ class CaptureFormSerializer(serializers.ModelSerializer):
             "campaign",
             "allowed_origins",
             "enabled",
+            "consent_required",
+            "consent_text",
+            "consent_version",
             "capture_url",
             "created_by",
             "created_by_username",
@@ -459,6 +480,11 @@ class CaptureFormSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "created_by", "created_at"]
         extra_kwargs = {"key": {"required": False, "help_text": "Public key in the form's URL; generated if omitted."}}
+
+    def validate(self, attrs):
+        current = {f: getattr(self.instance, f) for f in ("consent_required", "consent_text")} if self.instance else {}
+        check_consent({**current, **attrs})  # a Django ValidationError: the API answers 400 with the field
+        return attrs
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_capture_url(self, form):

@@ -85,6 +85,9 @@ class CaptureSerializer(serializers.Serializer):
     utm_content = TrackingField(limit=200)
     utm_term = TrackingField(limit=200)
     page_url = TrackingField(limit=2000)
+    consent = serializers.BooleanField(
+        required=False, default=False, help_text="The consent box was ticked (a form may require it)."
+    )
 
 
 CaptureResultSerializer = inline_serializer(
@@ -325,11 +328,13 @@ class CaptureView(APIView):
         serializer = CaptureSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         values = {k: v for k, v in serializer.validated_data.items() if v is not None}
+        consented = values.pop("consent", False)
         try:
             result = lead_capture(
                 data=values,
                 kind=Touchpoint.Kind.FORM,
                 form=self.capture_form,
+                consented=consented,
                 config=ScoringConfig.current(version=self.capture_form.scoring_version),
             )
         except DjangoValidationError as exc:

@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm import events
+from crm.audit import ObjectType, audit_records
 from leads import scoring
 from leads.bulk_rows import Catalogue, PreparedRows, _group, _resolve_campaigns, _validate
 from leads.bulk_sql import insert_rows, reserve_ids, update_rows
@@ -373,6 +374,12 @@ def leads_capture_batch(*, rows, kind=Touchpoint.Kind.IMPORT, campaign=None, con
         ]
         if history:
             insert_rows(StatusChange, _HISTORY_COLUMNS, history)
+            audit_records(
+                object_type=ObjectType.LEAD,
+                action="status_changed",
+                changes_by_id=[(lead_id, {"status": {"old": old, "new": new}}) for lead_id, old, new, *_ in history],
+                at=now,
+            )
             lead_ids = [lead_id for lead_id, *_ in history]
             # robust, as in lead_transition: the leads are committed whatever happens to the
             # announcement; the periodic sweep hands off any MQL whose hand-off was never queued.

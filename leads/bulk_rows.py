@@ -149,7 +149,7 @@ class Catalogue:
     @classmethod
     def load(cls, *, utm_campaigns=None, campaign_ids=(), utm_contents=None):
         """Return the campaigns and variants the keys name (one query each), or all of them (no keys)."""
-        campaigns = Campaign.objects.all()
+        campaigns = Campaign.objects.filter(archived=False)  # as lead_capture: no new attribution
         if utm_campaigns is not None:
             campaigns = (
                 campaigns.filter(_any_iexact("utm_campaign", utm_campaigns)) if utm_campaigns else campaigns.none()
@@ -182,7 +182,7 @@ class Catalogue:
 
 def _resolve_campaigns(rows, default_campaign, catalogue):
     """Set each row's campaign (by utm_campaign, case-insensitive, else the default) and variant."""
-    default_id = default_campaign.pk if default_campaign is not None else None
+    default_id = default_campaign.pk if default_campaign is not None and not default_campaign.archived else None
     for row in rows:
         key, content = row.utm["utm_campaign"], row.utm["utm_content"]
         row.campaign_id = (catalogue.campaigns.get(key.lower()) if key else None) or default_id

@@ -20,7 +20,13 @@ from leads.prepared import PreparedQuery
 
 # The path of the public endpoint; the CORS signal resolves the form from it.
 CAPTURE_PATH = re.compile(r"^/api/v1/capture/(?P<key>[^/]+)/$")
-FORM_FIELDS = ("name", "campaign", "allowed_origins", "enabled")
+FORM_FIELDS = ("name", "campaign", "allowed_origins", "enabled", "consent_required", "consent_text")
+
+
+def check_consent(values):
+    """Raise ValidationError when the values require consent without a text to show beside the box."""
+    if values.get("consent_required") and not (values.get("consent_text") or "").strip():
+        raise ValidationError({"consent_text": "Write the consent text the box shows, or do not require consent."})
 
 
 def normalize_origin(value):
@@ -59,8 +65,11 @@ def clean_origins(text):
     return "\n".join(origins)
 
 
-def capture_form_create(*, actor, name, campaign=None, allowed_origins="", enabled=True):
+def capture_form_create(
+    *, actor, name, campaign=None, allowed_origins="", enabled=True, consent_required=False, consent_text=""
+):
     """Create a capture form with a fresh public key."""
+    check_consent({"consent_required": consent_required, "consent_text": consent_text})
     with transaction.atomic():
         key = CaptureForm.new_key()
         while CaptureForm.objects.filter(key=key).exists():
@@ -71,6 +80,8 @@ def capture_form_create(*, actor, name, campaign=None, allowed_origins="", enabl
             campaign=campaign,
             allowed_origins=clean_origins(allowed_origins),
             enabled=enabled,
+            consent_required=consent_required,
+            consent_text=consent_text.strip(),
             created_by=actor,
         )
 
@@ -84,6 +95,9 @@ def capture_form_update(*, form, actor, **changes):
         changes["allowed_origins"] = clean_origins(changes["allowed_origins"])
     if "name" in changes:
         changes["name"] = changes["name"].strip()
+    if "consent_text" in changes:
+        changes["consent_text"] = (changes["consent_text"] or "").strip()
+    check_consent({"consent_required": form.consent_required, "consent_text": form.consent_text, **changes})
     for field, value in changes.items():
         setattr(form, field, value)
     form.save(update_fields=list(changes))

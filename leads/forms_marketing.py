@@ -35,11 +35,12 @@ def _campaign_choices(current=None):
 class CaptureFormForm(forms.ModelForm):
     class Meta:
         model = CaptureForm
-        fields = ["name", "campaign", "allowed_origins", "enabled"]
+        fields = ["name", "campaign", "allowed_origins", "enabled", "consent_required", "consent_text"]
         widgets = {
             "allowed_origins": forms.Textarea(
                 attrs={"rows": 3, "placeholder": "https://www.example.com\nhttps://landing.example.com"}
-            )
+            ),
+            "consent_text": forms.Textarea(attrs={"rows": 3}),
         }
         labels = {"campaign": "Default campaign"}
 
@@ -55,6 +56,14 @@ class CaptureFormForm(forms.ModelForm):
 
     def clean_allowed_origins(self):
         return capture.clean_origins(self.cleaned_data["allowed_origins"])
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            capture.check_consent(cleaned)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):

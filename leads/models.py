@@ -1,6 +1,7 @@
 """Leads, how they came (touchpoints), what became of them (status history), and how
 they are scored (shared by both teams)."""
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Campaign, Channel, Variant
+from crm.validators import refuse_bidi_controls
 
 
 class Lead(models.Model):
@@ -38,13 +40,13 @@ class Lead(models.Model):
         FEATURES = "features", "Missing features"
         OTHER = "other", "Other"
 
-    first_name = models.CharField(max_length=100, blank=True)
-    last_name = models.CharField(max_length=100, blank=True)
+    first_name = models.CharField(max_length=100, blank=True, validators=[refuse_bidi_controls])
+    last_name = models.CharField(max_length=100, blank=True, validators=[refuse_bidi_controls])
     # Stored lower-cased by the capture service; the constraint below is the real guard.
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
-    company = models.CharField(max_length=200, blank=True)
-    title = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
+    title = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     industry = models.CharField(max_length=100, blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True, help_text="Employees")
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
@@ -172,7 +174,7 @@ class LeadAlias(models.Model):
 class CaptureForm(models.Model):
     """A website form that posts leads to /api/v1/capture/<key>/."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[refuse_bidi_controls])
     key = models.SlugField(max_length=64, unique=True, help_text="Public key used in the form's URL.")
     campaign = models.ForeignKey(
         Campaign,
@@ -186,6 +188,14 @@ class CaptureForm(models.Model):
         blank=True, help_text="One origin per line, e.g. https://www.example.com. Empty: same-origin posts only."
     )
     enabled = models.BooleanField(default=True)
+    consent_required = models.BooleanField(
+        "require consent", default=False, help_text="Submissions without the ticked consent box are refused."
+    )
+    consent_text = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="The words beside the consent box; each touchpoint keeps the text it showed.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -198,6 +208,11 @@ class CaptureForm(models.Model):
     @staticmethod
     def new_key():
         return secrets.token_urlsafe(12).replace("_", "").replace("-", "").lower()[:16]
+
+    @property
+    def consent_version(self):
+        """Return the version of the consent text: a digest of it, so that any edit makes a new version."""
+        return hashlib.sha256(self.consent_text.encode()).hexdigest()[:12] if self.consent_text else ""
 
     def origin_list(self):
         return [
@@ -241,11 +256,19 @@ class Touchpoint(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False
     )
     occurred_at = models.DateTimeField(default=timezone.now)
+    # The consent given on a capture form: when, to which text (and its version); the source page is page_url.
+    consent_at = models.DateTimeField(null=True, blank=True)
+    # Database defaults too: the bulk import inserts touchpoints without naming these columns.
+    consent_version = models.CharField(max_length=12, blank=True, default="", db_default="")
+    consent_text = models.TextField(blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
             models.Index(fields=["lead", "occurred_at"], name="touch_lead_time"),
+            models.Index(
+                fields=["lead", "-consent_at"], name="touch_lead_consent", condition=Q(consent_at__isnull=False)
+            ),
             models.Index(fields=["campaign", "occurred_at"], name="touch_campaign_time"),
             models.Index(fields=["variant"], name="touch_variant", condition=Q(variant__isnull=False)),
             models.Index(fields=["form"], name="touch_form", condition=Q(form__isnull=False)),
@@ -376,7 +399,7 @@ class ScoringRule(models.Model):
         LTE = "lte", "≤"
         PRESENT = "present", "is filled in"
 
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True, validators=[refuse_bidi_controls])
     field = models.CharField(max_length=20, choices=Field.choices)
     operator = models.CharField(max_length=10, choices=Operator.choices)
     value = models.CharField(max_length=500, blank=True, help_text="For 'is one of': comma-separated values.")

@@ -9,17 +9,45 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
 
 from crm import roles
-from leads.models import Activity, Lead
+from leads.models import Activity, Lead, Touchpoint
 
 PAGE_SIZE = 50
 # The list's sort keys (LeadFilter's ordering names) and the column each pages by.
 SORT_FIELDS = {"created": "created_at", "score": "score", "moved": "status_changed_at", "company": "company"}
 DEFAULT_SORT = "-created"
+
+
+CONSENT_FIELDS = {
+    "consent_at": "consent_at",
+    "consent_version": "consent_version",
+    "consent_text": "consent_text",
+    "consent_page": "page_url",
+}
+
+
+def with_consent(queryset):
+    """Annotate each lead with its latest consent (time, text version, text, source page), or None."""
+    latest = Touchpoint.objects.filter(lead=OuterRef("pk"), consent_at__isnull=False).order_by("-consent_at", "-id")
+    return queryset.annotate(**{name: Subquery(latest.values(column)[:1]) for name, column in CONSENT_FIELDS.items()})
+
+
+def lead_consent(lead):
+    """Return the lead's latest consent as a dict (from the annotations when present), or None."""
+    if not hasattr(lead, "consent_at"):
+        lead = with_consent(Lead.objects.filter(pk=lead.pk)).first() or lead
+    if getattr(lead, "consent_at", None) is None:
+        return None
+    return {
+        "at": lead.consent_at,
+        "version": lead.consent_version,
+        "text": lead.consent_text,
+        "page": lead.consent_page,
+    }
 
 
 def lead_list_queryset():
@@ -28,8 +56,9 @@ def lead_list_queryset():
 
 
 def lead_for_page(pk):
-    """Return the lead with its owner and campaigns, or raise Http404."""
-    return get_object_or_404(Lead.objects.select_related("owner", "first_touch_campaign", "last_touch_campaign"), pk=pk)
+    """Return the lead with its owner, campaigns and latest consent, or raise Http404."""
+    queryset = Lead.objects.select_related("owner", "first_touch_campaign", "last_touch_campaign")
+    return get_object_or_404(with_consent(queryset), pk=pk)
 
 
 @dataclass(frozen=True)
@@ -143,6 +172,10 @@ EXPORT_HEADER = [
     "deal_value",
     "lost_reason",
     "created_at",
+    "consent_at",
+    "consent_version",
+    "consent_text",
+    "consent_page",
 ]
 
 
@@ -150,7 +183,7 @@ def lead_export_rows(queryset, *, sort=DEFAULT_SORT):
     """Yield the CSV rows of the leads, streaming from the database in chunks."""
     sort = sort_from(sort)
     sign, field = ("-" if sort.startswith("-") else ""), SORT_FIELDS[sort.lstrip("-")]
-    queryset = queryset.select_related("owner", "first_touch_campaign", "last_touch_campaign").order_by(
+    queryset = with_consent(queryset.select_related("owner", "first_touch_campaign", "last_touch_campaign")).order_by(
         f"{sign}{field}", f"{sign}id"
     )
     for lead in queryset.iterator(chunk_size=2000):
@@ -175,6 +208,10 @@ def lead_export_rows(queryset, *, sort=DEFAULT_SORT):
             lead.deal_value,
             lead.lost_reason,
             lead.created_at,
+            lead.consent_at or "",
+            lead.consent_version or "",
+            lead.consent_text or "",
+            lead.consent_page or "",
         ]
 
 

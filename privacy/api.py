@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,7 +33,10 @@ class PersonEraseView(APIView):
         operation_id="privacy_lead_erase",
         summary="Erase the lead's personal data, keeping what the weekly numbers count",
         request=None,
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: OpenApiTypes.OBJECT,
+            409: OpenApiResponse(description="The person's data is already erased."),
+        },
         tags=["privacy"],
     )
     def post(self, request, id):

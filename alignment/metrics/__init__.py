@@ -31,6 +31,7 @@ Definitions (README, "Weekly numbers"):
 * campaigns: by first-touch campaign, every campaign with spend, new leads, MQLs or wins
   in W; cost per lead = spend / new leads, cost per win = spend / wins,
   ROI = (revenue − spend) / spend (null when spend is 0);
+* first contact (speed to lead, read live): alignment.metrics.contact;
 * capacity: active users in the sales group, their open leads (sal, sql) now against
   SalesRep.capacity or the default, and hand-offs assigned to them created in W.
 """
@@ -38,6 +39,7 @@ Definitions (README, "Weekly numbers"):
 from django.utils import timezone
 
 from alignment.metrics import rollups
+from alignment.metrics.contact import contact_time_field, first_contact_figures
 from alignment.metrics.figures import (
     ATTRIBUTION_MODELS,
     CampaignFigures,
@@ -68,6 +70,7 @@ __all__ = [
     "WeekFigures",
     "WeeklyMetrics",
     "channel_label",
+    "contact_time_field",
     "money_str",
     "week_figures",
     "weekly_metrics",
@@ -119,6 +122,7 @@ def weekly_metrics(week=None, *, now=None):
         trend=points[:W],
         this_week=points[W],
         goals=goal_progress(week, now, figures.goal_totals),
+        first_contact=first_contact_figures(week, level),
     )
 
 

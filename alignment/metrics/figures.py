@@ -190,6 +190,7 @@ class WeeklyMetrics:
     trend: list  # the TREND_WEEKS weeks before W, oldest first
     this_week: TrendPoint  # W's own headline figures, for week-over-week change
     goals: GoalProgress
+    first_contact: object = None  # alignment.metrics.contact.FirstContact (speed to lead), read live
 
     @property
     def complete(self):
@@ -270,6 +271,7 @@ class WeeklyMetrics:
                 }
                 for row in self.capacity
             ],
+            "first_contact": self.first_contact.as_json() if self.first_contact else None,
             "trend": [
                 {
                     "week": point.week.label,

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from campaigns.models import Channel
+from handoffs.clock import duration_text
 from handoffs.models import Handoff
 from leads.models import Lead
 
@@ -18,6 +19,14 @@ def pct(rate):
     if rate is None or rate == "":
         return DASH
     return f"{round(float(rate) * 100):,}%"
+
+
+@register.filter
+def minutes(value):
+    """Render working minutes as "25 min" or "9 h", or a dash when there are none."""
+    if value is None or value == "":
+        return DASH
+    return duration_text(round(float(value) * 60))
 
 
 @register.filter

@@ -26,7 +26,7 @@ def test_the_report_returns_the_weeks_numbers(client, users, week_data):
     assert data["service_level"]["breaches"] == 2
     assert set(data) == {
         "week", "start", "end", "new_leads", "funnel", "handoffs", "service_level", "outcomes", "campaigns",
-        "capacity", "trend",
+        "capacity", "first_contact", "trend",
     }  # fmt: skip
 
 

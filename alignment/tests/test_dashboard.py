@@ -186,6 +186,9 @@ def test_a_manager_changes_the_service_level(client, users):
             "sl-hours_to_first_contact": "24",
             "sl-weekly_mql_target": "80",
             "sl-default_rep_capacity": "30",
+            "sl-working_days": ["1", "2", "3", "4", "5"],
+            "sl-day_starts_at": "09:00",
+            "sl-day_ends_at": "17:00",
         },
     )
     assert response.status_code == 302
@@ -204,6 +207,9 @@ def test_a_service_level_with_errors_shows_them_and_saves_nothing(client, users)
             "sl-hours_to_first_contact": "",
             "sl-weekly_mql_target": "-3",
             "sl-default_rep_capacity": "30",
+            "sl-working_days": ["1", "2", "3", "4", "5"],
+            "sl-day_starts_at": "09:00",
+            "sl-day_ends_at": "17:00",
         },
     )
     assert response.status_code == 200
@@ -239,3 +245,57 @@ def test_the_dashboard_and_the_api_agree(client, users, at_week_data):
 )
 def test_rates_and_roi_read_as_whole_percentages(value, shown):
     assert pct(value) == shown
+
+
+def service_level_post(**fields):
+    """Return the team settings POST of a service level, ``fields`` overriding the defaults."""
+    values = {
+        "hours_to_accept": "8",
+        "hours_to_first_contact": "16",
+        "weekly_mql_target": "50",
+        "default_rep_capacity": "25",
+        "working_days": ["1", "2", "3", "4", "5"],
+        "day_starts_at": "09:00",
+        "day_ends_at": "17:00",
+    } | fields
+    return {"form": "service_level"} | {f"sl-{name}": value for name, value in values.items()}
+
+
+def test_a_manager_sets_working_hours_and_holidays(client, users):
+    from handoffs.models import Holiday
+
+    Holiday.objects.create(date=datetime.date(2026, 1, 1), name="New Year")
+    client.force_login(users["managers"])
+    response = client.post(
+        "/team/",
+        service_level_post(
+            time_zone="Europe/Berlin",
+            working_days=["7", "1", "2", "3", "4"],
+            day_starts_at="08:00",
+            day_ends_at="16:30",
+            holidays="2026-12-25 Christmas Day\n\n2026-12-24   Christmas Eve\n",
+        ),
+    )
+    assert response.status_code == 302
+    level = ServiceLevel.objects.get()
+    assert (level.time_zone, level.working_days) == ("Europe/Berlin", "12347")
+    assert (level.day_starts_at, level.day_ends_at) == (datetime.time(8), datetime.time(16, 30))
+    assert list(Holiday.objects.values_list("date", "name")) == [
+        (datetime.date(2026, 12, 24), "Christmas Eve"),
+        (datetime.date(2026, 12, 25), "Christmas Day"),
+    ]
+    page = client.get("/team/").content.decode()
+    assert "2026-12-24 Christmas Eve" in page
+
+
+def test_working_hours_that_make_no_day_are_refused(client, users):
+    client.force_login(users["managers"])
+    response = client.post(
+        "/team/",
+        service_level_post(
+            time_zone="Mars/Olympus", working_days=[], day_starts_at="17:00", day_ends_at="09:00", holidays="Christmas"
+        ),
+    )
+    assert response.status_code == 200
+    assert set(response.context["level_form"].errors) == {"time_zone", "working_days", "day_ends_at", "holidays"}
+    assert ServiceLevel.current().working_days == "12345"

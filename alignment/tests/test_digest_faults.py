@@ -10,11 +10,13 @@ queued deliveries. The clock is moved with time_machine; nothing waits.
 
 import contextlib
 import datetime
+import io
 
 import pytest
 import time_machine
 from django.core import mail
 from django.core.checks import Error, run_checks
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -86,6 +88,9 @@ def test_an_expired_claim_is_marked_unknown_and_never_resent_on_its_own(
     victim.refresh_from_db()
     assert victim.state == "unknown" and "may or may not have arrived" in victim.last_error
     assert Digest.objects.get(audience="sales").state == "partial"
+    out = io.StringIO()
+    call_command("send_weekly_digest", "--week", "2026-W10", "--dry-run", stdout=out)
+    assert f"email   {VICTIM}: outcome unknown, skipped" in out.getvalue()
 
     client.force_login(users["sales"])
     archive = client.get(reverse("digest-list")).content.decode()
@@ -184,3 +189,25 @@ def test_a_claim_that_would_expire_before_redelivery_is_refused_at_start(setting
     assert errors() == []
     settings.DIGEST_CLAIM_TIMEOUT = settings.BROKER_VISIBILITY_TIMEOUT  # the redelivered task would send again
     assert len(errors()) == 1
+
+
+def test_the_sweep_builds_last_weeks_digests_when_the_monday_run_was_lost(
+    digest_week, django_capture_on_commit_callbacks
+):
+    # Monday 9 March 07:00 the beat could not queue send_weekly_digests (Redis was down).
+    monday = Week.parse("2026-W10").end
+    with _at(monday + datetime.timedelta(hours=7)), django_capture_on_commit_callbacks(execute=True):
+        assert send_unsent_digests.delay().get() == {"queued": 0}  # the Monday run may still be on its way
+    assert not Digest.objects.exists()
+    with _at(monday + datetime.timedelta(hours=8)), django_capture_on_commit_callbacks(execute=True):
+        assert send_unsent_digests.delay().get() == {"queued": 4}
+    assert set(Digest.objects.values_list("week", "state")) == {("2026-W10", "sent")}
+    assert len(mail.outbox) == 4
+
+
+def test_beat_runs_the_sweep_every_quarter_hour(settings):
+    from crm.queue import task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-unsent-digests"]
+    assert task(entry["task"]).name == send_unsent_digests.name  # registered under the name beat sends
+    assert entry["schedule"].minute == {0, 15, 30, 45} and len(entry["schedule"].hour) == 24

@@ -3,7 +3,7 @@
 from django import template
 
 from crm.roles import can_read_audit, is_manager
-from crm.selectors import audit_trail_of
+from crm.selectors import audit_trail_of, audit_trail_of_types
 
 register = template.Library()
 
@@ -20,4 +20,21 @@ def audit_card(context, object_type, obj):
         "object_type": object_type,
         "object_id": obj.pk,
         "full_trail": is_manager(user),
+    }
+
+
+@register.inclusion_tag("crm/_audit_card.html", takes_context=True)
+def audit_card_of_types(context, object_types):
+    """Render the trail of shared settings (comma-separated object types), for who may read them all."""
+    user = context["request"].user
+    types = [name.strip() for name in object_types.split(",") if name.strip()]
+    if not types or not all(can_read_audit(user, name, None) for name in types):
+        return {"allowed": False}
+    return {
+        "allowed": True,
+        "entries": audit_trail_of_types(types),
+        "object_type": types[0],
+        "object_id": "",
+        "full_trail": is_manager(user),
+        "show_object": True,
     }

@@ -7,12 +7,15 @@ Show people through ``person`` instead: it takes the user, or None.
 
 from django import template
 
+from crm.validators import BIDI_CONTROLS
+
 register = template.Library()
 
 
 @register.filter
 def person(user, empty="—"):
-    """Return the user's full name, else the username; ``empty`` when there is no user."""
+    """Return the user's full name, else the username, without direction controls; ``empty`` when there is no user."""
     if user is None or user == "" or not getattr(user, "is_authenticated", False):
         return empty
-    return user.get_full_name() or user.get_username()
+    # User names are typed in the admin, outside the forms that refuse direction controls.
+    return BIDI_CONTROLS.sub("", user.get_full_name() or user.get_username())

@@ -103,6 +103,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_does_not():
 def test_every_invariant_holds_on_the_seeded_data():
     output = seed("--seed", "3")
     anchor = datetime.datetime.fromisoformat(ANCHOR)
+    calendar = ServiceLevel.current().calendar()
     leads = {lead.pk: lead for lead in Lead.objects.all()}
     assert len(leads) == 300
     assert "maria" in output and "tandem-demo" in output
@@ -137,12 +138,14 @@ def test_every_invariant_holds_on_the_seeded_data():
         accepted = [h for h in handoffs[pk] if h.outcome == Handoff.Outcome.ACCEPTED]
         assert lead.owner_id == (accepted[-1].assigned_to_id if accepted else None)
         for h in handoffs[pk]:
-            assert h.accept_deadline == h.created_at + datetime.timedelta(hours=24)
+            assert h.accept_deadline == calendar.add_working(h.created_at, demo_data.HOURS_TO_ACCEPT * 3600)
             assert h.responded_at is None or h.created_at <= h.responded_at <= anchor
             if h.outcome == Handoff.Outcome.REJECTED:
                 assert h.reject_reason and h.feedback
         for h in accepted:
-            assert h.first_contact_deadline == h.responded_at + datetime.timedelta(hours=48)
+            assert h.first_contact_deadline == calendar.add_working(
+                h.responded_at, demo_data.HOURS_TO_FIRST_CONTACT * 3600
+            )
 
     # Every website visit came through the capture form of its page, so the forms page has them.
     forms = {form.name: form for form in CaptureForm.objects.all()}

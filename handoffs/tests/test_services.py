@@ -24,7 +24,8 @@ from leads.models import Lead, StatusChange
 from leads.services import InvalidTransition
 from leads.tests.factories import LeadFactory
 
-pytestmark = pytest.mark.django_db
+# These tests assume the 24-hour clocks of the original service level.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("round_the_clock")]
 
 S = Lead.Status
 T0 = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)

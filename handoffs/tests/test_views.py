@@ -13,7 +13,8 @@ from handoffs.services import handoff_accept, handoff_create
 from leads.models import Lead, StatusChange
 from leads.tests.factories import LeadFactory, TouchpointFactory
 
-pytestmark = pytest.mark.django_db
+# These tests assume the 24-hour clocks of the original service level.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("round_the_clock")]
 
 S = Lead.Status
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, Variant
 from crm import events
-from crm.validators import validate_name_text
+from crm.validators import refuse_bidi_controls, validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
 from leads.models import Lead, LeadAlias, Touchpoint
@@ -35,8 +35,10 @@ class CaptureResult:
     became_mql: bool = False
 
 
+# An archived campaign receives no new attribution (README, "Attribution"): its key counts as unknown.
 _CAMPAIGN_BY_UTM = PreparedQuery(
-    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm).order_by("pk")[:1], "probe-utm-campaign"
+    lambda utm: Campaign.objects.filter(utm_campaign__iexact=utm, archived=False).order_by("pk")[:1],
+    "probe-utm-campaign",
 )
 _VARIANT_BY_UTM = PreparedQuery(
     lambda campaign_id, utm: Variant.objects.filter(campaign_id=campaign_id, utm_content__iexact=utm).order_by("pk")[
@@ -52,6 +54,8 @@ def _resolve_campaign(utm_campaign, default_campaign):
         campaign = _CAMPAIGN_BY_UTM.first(utm_campaign.strip())
         if campaign is not None:
             return campaign
+    if default_campaign is not None and default_campaign.archived:
+        return None
     return default_campaign
 
 
@@ -79,6 +83,7 @@ def _clean_profile(data):
             value = str(value).strip()[:max_length]
             try:
                 validate_name_text(value)
+                refuse_bidi_controls(value)
             except ValidationError as error:
                 raise ValidationError({field: error.messages}) from None
         values[field] = value
@@ -229,15 +234,34 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     return True, campaign_id
 
 
+def _consent(form, consented, now):
+    """Return the touchpoint's consent fields; refuse a form that requires consent without it."""
+    if form is None or not (form.consent_required or (consented and form.consent_text)):
+        return {}
+    if not consented:
+        raise ValidationError({"consent": "Tick the consent box to send this form."})
+    return {"consent_at": now, "consent_text": form.consent_text, "consent_version": form.consent_version}
+
+
 def lead_capture(
-    *, data, kind=Touchpoint.Kind.FORM, form=None, campaign=None, actor=None, occurred_at=None, config=None
+    *,
+    data,
+    kind=Touchpoint.Kind.FORM,
+    form=None,
+    campaign=None,
+    actor=None,
+    occurred_at=None,
+    config=None,
+    consented=False,
 ):
     """Find or create the lead of this e-mail and record the touch.
 
     A known e-mail gets a touchpoint, never a second lead: two concurrent captures of
     one e-mail make one lead and two touchpoints. Blank profile fields are filled in,
     the score and fit recomputed, and a new (or recycled) lead whose score reaches the
-    ICP's threshold becomes an MQL, which hands it to sales.
+    ICP's threshold becomes an MQL, which hands it to sales. A form that requires consent
+    refuses a submission without it (``consented``); given consent is kept on the touchpoint
+    with the form's text and its version.
     """
     email = normalize_email(data.get("email"))
     profile = _clean_profile(data)
@@ -254,6 +278,7 @@ def lead_capture(
         "recorded_by": actor,
         "occurred_at": now,
         **utm,
+        **_consent(form, consented, now),
     }
     campaign_id, resolved = None, False
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from alignment.models import Digest, DigestDelivery, QuarterlyGoal
 from campaigns.tests.factories import CampaignFactory, SpendFactory, VariantFactory
-from handoffs.models import Handoff, Notification, SalesRep, ServiceLevel
+from handoffs.models import Handoff, Holiday, Notification, SalesRep, ServiceLevel
 from handoffs.services import handoff_accept, handoff_create
 from handoffs.tests.factories import SalesRepFactory
 from leads.models import Activity, IdealCustomerProfile, ImportJob, Lead, StatusChange, Touchpoint
@@ -40,6 +40,7 @@ def world(users):
     ScoringRuleFactory()
     ImportJob.objects.create(file="imports/2026/03/leads.csv", original_name="leads.csv")
     ServiceLevel.current()
+    Holiday.objects.create(date=datetime.date(2026, 12, 25), name="Christmas Day")
     SalesRepFactory(user=users["sales"], capacity=10)
     Notification.objects.create(handoff=handoff, kind=Notification.Kind.ASSIGNED, recipient=users["sales"])
     digest = Digest.objects.create(week="2026-W09", audience="sales", subject="Week 9", text_body="t", html_body="h")
@@ -72,6 +73,7 @@ def test_every_domain_model_has_an_admin():
         "leads.ScoringRule",
         "leads.ImportJob",
         "handoffs.ServiceLevel",
+        "handoffs.Holiday",
         "handoffs.SalesRep",
         "handoffs.Handoff",
         "handoffs.Notification",

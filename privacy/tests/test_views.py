@@ -8,11 +8,13 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from alignment.services import service_level_update
 from campaigns.services import campaign_update
 from campaigns.tests.factories import CampaignFactory
 from crm.models import AuditEntry
 from handoffs.services import handoff_create
 from leads.models import Lead
+from leads.scoring_setup import scoring_rule_create
 from leads.services import lead_update
 from leads.tests.factories import LeadFactory
 
@@ -126,3 +128,15 @@ def test_the_privacy_api_is_for_managers(users, edited, role, status):
     if status == 200:
         assert export.json()["lead"]["id"] == owned.pk
         assert client.post(f"/api/v1/privacy/leads/{owned.pk}/erase/").status_code == 409
+
+
+def test_shared_settings_pages_show_their_trail_to_who_may_change_them(client, users):
+    scoring_rule_create(actor=users["marketing"], field="industry", operator="equals", value="fintech-xyz", points=9)
+    service_level_update(actor=users["managers"], hours_to_accept=13)
+    _signed_in(client, users["marketing"])
+    assert "fintech-xyz" in client.get("/leads/scoring/").content.decode().split('data-testid="audit-card"')[-1]
+    _signed_in(client, users["sales"])
+    assert 'data-testid="audit-card"' not in client.get("/leads/scoring/").content.decode()
+    _signed_in(client, users["managers"])
+    card = client.get("/team/").content.decode().split('data-testid="audit-card"')[-1]
+    assert "hours_to_accept" in card and "13" in card

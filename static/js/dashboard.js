@@ -69,6 +69,22 @@
     options: {scales: {y: {beginAtZero: true, ticks: {precision: 0}}}}
   });
 
+  if (data.speed) {
+    draw("chart-speed", {
+      type: "bar",
+      data: {
+        labels: data.speed.labels,
+        datasets: data.speed.series.map(function (series, i) {
+          return {label: series.label, data: series.data, backgroundColor: palette[(i + 4) % palette.length]};
+        })
+      },
+      options: {
+        scales: {y: {min: 0, max: 1, ticks: {callback: function (value) { return percent(value); }}}},
+        plugins: {tooltip: {callbacks: {label: function (ctx) { return ctx.dataset.label + ": " + percent(ctx.parsed.y); }}}}
+      }
+    });
+  }
+
   var attribution = draw("chart-attribution", {
     type: "bar",
     data: {labels: data.attribution.labels, datasets: [{label: data.attribution.models.first_touch.label, data: data.attribution.models.first_touch.data, backgroundColor: palette[3]}]},

@@ -72,3 +72,16 @@ def test_the_edges_of_the_range_are_accepted(users, api_as):
     client = api_as(users["marketing"])
     body = {**BODY, "utm_campaign": "autumn", "start_date": "2000-01-01", "end_date": "2099-12-31"}
     assert client.post("/api/v1/campaigns/", body, format="json").status_code == 201
+
+
+def test_control_characters_are_refused_in_campaign_and_variant_names(users, api_as):
+    client = api_as(users["marketing"])
+    created = client.post(
+        "/api/v1/campaigns/", {**BODY, "utm_campaign": "autumn", "name": "Fall\x1b[31m"}, format="json"
+    )
+    assert created.status_code == 400 and list(created.json()) == ["name"]
+    campaign = CampaignFactory(slug="live")
+    url = f"/api/v1/campaigns/{campaign.slug}/variants/"
+    variant = client.post(url, {"name": "A\x9fB", "utm_content": "a"}, format="json")
+    assert variant.status_code == 400 and list(variant.json()) == ["name"]
+    assert not Variant.objects.exists()

@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -13,6 +14,7 @@ from campaigns import services as campaign_services
 from campaigns.tests.factories import CampaignFactory, SpendFactory
 from crm.models import AuditEntry
 from handoffs.services import handoff_accept, handoff_create, handoff_reject
+from leads import importing
 from leads.models import Lead
 from leads.scoring_setup import icp_update, scoring_rule_create, scoring_rule_update
 from leads.services import lead_assign_owner, lead_transition, lead_update
@@ -146,3 +148,19 @@ def test_a_change_on_a_page_is_attributed_to_the_signed_in_user(client, users):
     (entry,) = entries("campaign", campaign.pk)
     assert (entry.action, entry.actor_kind, entry.actor_label) == ("archived", "user", "max")
     assert entry.request_id
+
+
+def test_leads_an_import_makes_mqls_are_recorded_as_the_import_jobs_doing(users, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    icp_update(actor=users["marketing"], mql_threshold=0)
+    csv = "email,first_name\r\nada@example.com,Ada\r\nbob@example.com,Bob\r\n"
+    job = importing.import_job_create(
+        file=ContentFile(csv.encode(), name="fair.csv"), actor=users["marketing"], run_in_background=False
+    )
+    importing.import_job_run(job=job)
+    made = AuditEntry.objects.filter(object_type="lead", action="status_changed")
+    assert made.count() == 2
+    assert {(e.actor_kind, e.actor_id, e.actor_label) for e in made} == {
+        ("import", str(job.pk), f"import #{job.pk} (fair.csv)")
+    }
+    assert {e.changes["status"]["new"] for e in made} == {"mql"}

@@ -5,7 +5,15 @@ import pytest
 from alignment.tests.builders import build_week_2026_w10
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CHARTS = ["chart-sources", "chart-funnel", "chart-rates", "chart-rejections", "chart-capacity", "chart-attribution"]
+CHARTS = [
+    "chart-sources",
+    "chart-funnel",
+    "chart-rates",
+    "chart-rejections",
+    "chart-capacity",
+    "chart-attribution",
+    "chart-speed",
+]
 
 
 @pytest.fixture
@@ -40,4 +48,21 @@ def test_the_managers_dashboard_draws_every_chart_and_the_week_picker_changes_th
     assert page.get_by_test_id("week-label").inner_text() == "2026-W09"
     assert page.get_by_test_id("value-new_leads").inner_text() == "1"
     assert page.get_by_test_id("value-acceptance").inner_text() == "100%"
+    assert page.js_errors == []
+
+
+def test_the_speed_to_lead_chart_and_table_draw_in_working_minutes(page, sign_in, users, settings, make_user, tmp_path):
+    from alignment.tests.speed_builders import build_speed_week
+
+    settings.TIME_ZONE = "UTC"
+    build_speed_week(make_user)
+    sign_in(page, users["managers"].username)
+    page.goto("/?week=2026-W10")
+    page.wait_for_selector("body[data-dashboard-ready=true]")
+    assert page.get_attribute("#chart-speed", "data-rendered") == "true"
+    card = page.get_by_test_id("speed-to-lead")
+    first_row = card.locator("#speed-table tbody tr").first.inner_text().split("\t")
+    assert first_row == ["All", "6", "35 min", "9 h", "50%", "33%"]
+    card.screenshot(path=tmp_path / "speed-to-lead.png")  # kept under pytest's basetemp, to look at
+    page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
     assert page.js_errors == []

@@ -49,6 +49,7 @@ PAGES = {
     "password_change": Page(get=SIGNED_IN, post=SIGNED_IN),
     "password_change_done": Page(get=SIGNED_IN),
     "api-token": Page(get=READERS, post=READERS),
+    "alert-settings": Page(get=READERS, post=READERS),
     # Dashboard, team, digests.
     "home": Page(get=READERS),
     "dashboard-campaigns-csv": Page(get=READERS),
@@ -56,6 +57,7 @@ PAGES = {
     "digest-list": Page(get=READERS),
     "digest-detail": Page(get=READERS, obj="digest"),
     "digest-resend": Page(post=MANAGERS, obj="digest"),
+    "digest-preview": Page(get=MANAGERS),
     # Campaigns.
     "campaigns:list": Page(get=READERS),
     "campaigns:export": Page(get=READERS),
@@ -104,6 +106,7 @@ PAGES = {
     "leads:task_done": Page(post=OWNER, obj="task"),
     # Hand-offs.
     "handoffs:inbox": Page(get=READERS),
+    "handoffs:inbox_updates": Page(get=READERS),
     "handoffs:export": Page(get=READERS),
     "handoffs:create": Page(get=MARKETERS, post=MARKETERS),
     "handoffs:accept": Page(post=OWNER, obj="handoff"),

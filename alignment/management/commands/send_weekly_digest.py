@@ -51,11 +51,15 @@ class Command(BaseCommand):
     def _dry_run(self, week, force):
         """Print each audience's digest and its recipients, marking what a real run would skip."""
         metrics = weekly_metrics(week)
-        done = set(
-            DigestDelivery.objects.filter(digest__week=week.label, state=DigestDelivery.State.SENT).values_list(
-                "digest__audience", "channel", "recipient"
-            )
-        )
+        state = DigestDelivery.State
+        # Sent, in flight or of unknown outcome: a run without --force leaves them (a manager resends unknown ones).
+        skipped = {state.SENT: "already sent", state.SENDING: "being sent", state.UNKNOWN: "outcome unknown"}
+        done = {
+            (audience, channel, recipient): skipped[current]
+            for audience, channel, recipient, current in DigestDelivery.objects.filter(
+                digest__week=week.label, state__in=list(skipped)
+            ).values_list("digest__audience", "channel", "recipient", "state")
+        }
         self.stdout.write(f"Week {week.label} — dry run: nothing is sent or saved.")
         for audience in Audience.values:
             rendered = digests.digest_render(metrics=metrics, audience=audience)
@@ -64,11 +68,12 @@ class Command(BaseCommand):
             if not planned:
                 self.stdout.write("   no recipients")
             for item in planned:
-                skip = (audience, item.channel, item.recipient) in done and not force
+                why = done.get((audience, item.channel, item.recipient))
+                skip = why and (not force or why == "being sent")
                 target = (
                     digests.webhook_url(audience) if item.channel == DigestDelivery.Channel.WEBHOOK else item.recipient
                 )
-                self.stdout.write(f"   {item.channel:<7} {target}: {'already sent, skipped' if skip else 'would send'}")
+                self.stdout.write(f"   {item.channel:<7} {target}: {f'{why}, skipped' if skip else 'would send'}")
             self.stdout.write("   --- plain text ---")
             for line in rendered.text.strip().splitlines():
                 self.stdout.write(f"   {line}")

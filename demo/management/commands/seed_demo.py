@@ -61,7 +61,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Seeded {counts['leads']} leads from {counts['visits']} visits over {weeks} weeks, "
                 f"{counts['campaigns']} campaigns, {counts['handoffs']} hand-offs ({counts['pending']} pending), "
-                f"{counts['activities']} activities, {counts['won']} won deals "
+                f"{counts['activities']} activities, {counts['won']} won deals, {counts['goals']} quarters of goals, "
+                f"{counts['digest_weeks']} weeks of digests "
                 f"in {time.monotonic() - started:.1f} s (seed {seed})."
             )
         )

@@ -15,13 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from bench.capture import BASE_DIR, Gunicorn
+from bench.capture import BASE_DIR, Gunicorn, _post
 from bench.harness import Figure
 
 FIGURE = "capture-to-alert latency (webhook, real worker on Redis)"
@@ -131,19 +129,8 @@ def _prepare(receiver):
 
 
 def _capture(url, number):
-    """Post one capture; return its HTTP status (or the connection error's name)."""
     body = {"email": f"alert-{number}@visitors.example", "first_name": "Alert", "last_name": f"N{number:05d}"}
-    request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError as error:
-        return f"connection error: {error.__class__.__name__}"
+    return _post(url, body, as_json=True)
 
 
 def alert_figures(*, captures, pause=0.3, timeout=30.0):

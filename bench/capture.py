@@ -15,6 +15,7 @@ must be the requests answered 201 plus at most the requests wrk cut off in fligh
 round ended (sent but never answered: the server may have finished them).
 """
 
+import json
 import os
 import shutil
 import signal
@@ -24,10 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.db import connection
 
@@ -108,6 +111,23 @@ class Gunicorn:
     @property
     def url(self):
         return f"http://127.0.0.1:{self.port}"
+
+
+def _post(url, body, *, as_json):
+    """One POST from Python (bench/alerts.py times single captures with it); return the status."""
+    if as_json:
+        data, content_type = json.dumps(body).encode(), "application/json"
+    else:
+        data, content_type = urlencode(body).encode(), "application/x-www-form-urlencoded"
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError as error:
+        return f"connection error: {error.__class__.__name__}"
 
 
 def wrk_binary():

@@ -82,3 +82,29 @@ def test_emit_many_hands_a_batch_to_a_batch_handler_and_one_event_at_a_time_to_t
     assert [event.payload["n"] for event in seen] == [1, 2, 3]
     assert batches == [sent] and all(event.type == THING for event in sent)
     assert events.emit_many(THING, []) == [] and len(seen) == 3
+
+
+# --- listened: whether an emit may reach a handler that acts (bench branch, issue 19) ------------
+
+
+def test_listened_counts_handlers_unless_they_say_they_want_nothing():
+    from crm import events
+
+    kind = "test.listened"
+
+    def plain(event):
+        pass
+
+    def idle(event):
+        pass
+
+    idle.wants = lambda event_type: False
+    assert not events.listened(kind) or events._subscribers[events.ALL]
+    events.subscribe(kind, idle)
+    try:
+        assert events.listened(kind) is bool(events._subscribers[events.ALL])
+        events.subscribe(kind, plain)
+        assert events.listened(kind) is True
+    finally:
+        events.unsubscribe(kind, idle)
+        events.unsubscribe(kind, plain)

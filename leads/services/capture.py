@@ -90,15 +90,15 @@ def _clean_profile(data):
     return values
 
 
-def _new_lead(email, channel, touch_campaign, now, profile, config):
+def _new_lead(email, channel, campaign_id, now, profile, config):
     """The lead a new e-mail makes, not yet saved: scored before the insert, so it is written once.
     Its version counts the scoring as a change, as when the score was a second write (and as
     imports count it)."""
     lead = Lead(
         email=email,
         source=channel,
-        first_touch_campaign=touch_campaign,
-        last_touch_campaign=touch_campaign,
+        first_touch_campaign_id=campaign_id,
+        last_touch_campaign_id=campaign_id,
         created_at=now,
         status_changed_at=now,
         **profile,
@@ -148,7 +148,8 @@ def _new_lead_and_touch_sql(connection):
     so a known e-mail takes no id from the sequence) or was inserted meanwhile (ON CONFLICT DO
     NOTHING, as _insert_unless_taken); the touchpoint only if the lead was. Parameters: the utm
     campaign, the default campaign's id, the lead's fields but its campaigns, the e-mail twice,
-    the touchpoint's fields but its lead and campaign. Returns (touchpoint id, lead id, campaign id).
+    the touchpoint's fields but its lead and campaign. Returns one row: the touchpoint's id and
+    its lead's (NULL when nothing was inserted) and the campaign's id.
     """
     qn = connection.ops.quote_name
     utm_sql, utm_params = (
@@ -174,11 +175,14 @@ def _new_lead_and_touch_sql(connection):
         f"SELECT {select(lead_fields, campaign_columns)} FROM touch_campaign "
         f"WHERE NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
         f"AND NOT EXISTS (SELECT 1 FROM {qn(LeadAlias._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
-        f"ON CONFLICT DO NOTHING RETURNING {lead_pk}, {qn('first_touch_campaign_id')}) "
-        f"INSERT INTO {qn(Touchpoint._meta.db_table)} "
+        f"ON CONFLICT DO NOTHING RETURNING {lead_pk}, {qn('first_touch_campaign_id')}), "
+        f"new_touch AS (INSERT INTO {qn(Touchpoint._meta.db_table)} "
         f"({qn('lead_id')}, {', '.join(qn(f.column) for f in touch_fields)}) "
         f"SELECT new_lead.{lead_pk}, {select(touch_fields, {'campaign_id': 'new_lead.first_touch_campaign_id'})} "
-        f"FROM new_lead RETURNING {touch_pk}, {qn('lead_id')}, {qn('campaign_id')}"
+        f"FROM new_lead RETURNING {touch_pk}, {qn('lead_id')}) "
+        # One row either way: the campaign serves the locked path of a known e-mail too.
+        f"SELECT new_touch.{touch_pk}, new_touch.{qn('lead_id')}, (SELECT id FROM touch_campaign) "
+        f"FROM (VALUES (1)) AS one LEFT JOIN new_touch ON TRUE"
     )
     lead_fields = [f for f in lead_fields if f.column not in campaign_columns]
     touch_fields = [f for f in touch_fields if f.column != "campaign_id"]
@@ -191,8 +195,9 @@ _NEW_LEAD_SQL = {}
 
 def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campaign):
     """Write a new lead and its touchpoint in one statement, their campaign resolved from
-    ``utm_campaign`` (else ``default_campaign``) in it; return False (nothing written) when the
-    e-mail is known, as a lead or an alias: the caller then takes the locked path.
+    ``utm_campaign`` (else ``default_campaign``) in it; return (written, the campaign's id). Nothing
+    is written when the e-mail is known, as a lead or an alias: the caller then takes the locked
+    path, with the campaign resolved here.
 
     In autocommit (the capture endpoint, when no event handler may write) the statement is its
     own transaction: no BEGIN, lookup or COMMIT round trips. The rows, pre_save values and save
@@ -201,7 +206,7 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     using = router.db_for_write(Lead, instance=lead)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return False
+        return False, None
     found = _NEW_LEAD_SQL.get(using)
     if found is None:
         found = _NEW_LEAD_SQL[using] = _new_lead_and_touch_sql(connection)
@@ -217,9 +222,10 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return False
-    touchpoint.pk, lead.pk, campaign_id = row
+    touch_id, lead_id, campaign_id = row
+    if touch_id is None:
+        return False, campaign_id
+    touchpoint.pk, lead.pk = touch_id, lead_id
     lead.first_touch_campaign_id = lead.last_touch_campaign_id = touchpoint.campaign_id = campaign_id
     touchpoint.lead = lead
     for instance, model in ((lead, Lead), (touchpoint, Touchpoint)):
@@ -227,7 +233,7 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
         signals.post_save.send(
             sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using
         )
-    return True
+    return True, campaign_id
 
 
 def _consent(form, consented, now):
@@ -276,6 +282,7 @@ def lead_capture(
         **utm,
         **_consent(form, consented, now),
     }
+    campaign_id, resolved = None, False
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
         fresh = _new_lead(email, channel, None, now, profile, config)
         if fresh.score < config.profile.mql_threshold:
@@ -287,22 +294,26 @@ def lead_capture(
             # the statement and the event share a block; otherwise the statement is its own transaction.
             alone = transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
             with nullcontext() if alone else transaction.atomic():
-                if _insert_new_lead_with_touch(
+                written, campaign_id = _insert_new_lead_with_touch(
                     fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
-                ):
+                )
+                if written:
                     events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
                     return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
-    touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
+                resolved = True  # the statement resolved the campaign: no lookup of its own
+    if not resolved:
+        touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
+        campaign_id = touch_campaign.pk if touch_campaign is not None else None
     variant = None
-    if touch_campaign is not None and utm["utm_content"]:
-        variant = _VARIANT_BY_UTM.first(touch_campaign.pk, utm["utm_content"])
-    touch_values.update(campaign=touch_campaign, variant=variant)
+    if campaign_id is not None and utm["utm_content"]:
+        variant = _VARIANT_BY_UTM.first(campaign_id, utm["utm_content"])
+    touch_values.update(campaign_id=campaign_id, variant=variant)
 
     with transaction.atomic():
         lead = lead_by_email(email, lock=True)
         created = False
         if lead is None:
-            lead = _new_lead(email, channel, touch_campaign, now, profile, config)
+            lead = _new_lead(email, channel, campaign_id, now, profile, config)
             created = _insert_unless_taken(lead)
             if not created:
                 # A concurrent capture inserted the e-mail first: lock and extend its lead.
@@ -313,7 +324,7 @@ def lead_capture(
         fields = _apply_touch(
             lead,
             profile=profile,
-            campaign_id=touch_campaign.pk if touch_campaign is not None else None,
+            campaign_id=campaign_id,
             config=config,
             known=not created,
         )

@@ -222,14 +222,14 @@ def test_a_new_lead_is_written_once_with_its_score(form, client):
 def test_a_capture_runs_a_bounded_number_of_statements(form, client):
     post(client, form, "warm@example.com")
     # A new e-mail: the form (with the scoring version), and one statement resolving the utm
-    # campaign and inserting the lead and its touchpoint. A known one: the form, that insert
-    # (which finds the e-mail taken), the utm campaign, the locked lookup and the touchpoint.
+    # campaign and inserting the lead and its touchpoint. A known one: the form, that statement
+    # (which finds the e-mail taken and still answers the campaign), the locked lookup and the touchpoint.
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "new@example.com").status_code == 201
     assert len(sql_of(ctx)) <= 2, sql_of(ctx)
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "new@example.com").status_code == 200
-    assert len(sql_of(ctx)) <= 5, sql_of(ctx)
+    assert len(sql_of(ctx)) <= 4, sql_of(ctx)
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ Nothing is imported here: the modules are parsed, so a violation is caught even 
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,21 @@ def test_no_application_module_grows_past_a_readable_size():
         if lines > MAX_MODULE_LINES:
             too_long[name] = lines
     assert too_long == {}, f"split these modules (over {MAX_MODULE_LINES} lines): {too_long}"
+
+
+# Their cache.clear() runs in a subprocess against a redis-server the test started for itself.
+CLEARS_A_PRIVATE_REDIS = {"tests.reliability.test_cache_apart_from_broker"}
+
+
+def test_no_test_flushes_the_shared_cache_database():
+    """cache.clear() is a FLUSHDB: under xdist it empties the other process's rate-limit counters
+    (a password-reset throttle test then sent every e-mail). Tests call conftest.clear_cache(),
+    which deletes this process's keys only; a subprocess on a private Redis may still clear its own."""
+    offenders = sorted(
+        name
+        for name, path in source_modules().items()
+        if is_test(name)
+        and name not in CLEARS_A_PRIVATE_REDIS
+        and re.search(r"^\s*cache\.clear\(\)", path.read_text(), re.M)
+    )
+    assert offenders == []

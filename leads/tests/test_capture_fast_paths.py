@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from campaigns.tests.factories import CampaignFactory
+from conftest import clear_cache
 from leads import api_capture, scoring
 from leads.api_capture import CaptureFormThrottle, CaptureIPThrottle, check_throttles_together
 from leads.models import IdealCustomerProfile, Lead, LeadAlias, ScoringRule, ScoringVersion, Touchpoint
@@ -284,7 +285,7 @@ class CountingCache:
 @pytest.mark.django_db
 def test_on_a_cache_other_than_redis_both_rate_limits_take_one_read_and_one_write(form, client, monkeypatch):
     # On Redis both are counted by one script (tests/security/test_client_address.py).
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
     monkeypatch.setattr(api_capture, "_redis_client", lambda cache: None)
     counting = CountingCache(cache)
     monkeypatch.setattr(CaptureIPThrottle, "cache", counting)
@@ -296,7 +297,7 @@ def test_on_a_cache_other_than_redis_both_rate_limits_take_one_read_and_one_writ
 
 @pytest.mark.django_db
 def test_the_limits_answer_429_at_their_rate_and_count_as_drf_does(form, client):
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
     with rates(ip="1/minute", form="2/minute"):
         assert post(client, form, "l1@example.com", REMOTE_ADDR="10.1.0.1").status_code == 201
         # Refused by the IP limit, yet counted by the form's (DRF checks and counts every throttle).
@@ -315,7 +316,7 @@ def test_throttling_together_decides_as_drf_one_by_one(rf, form):
         capture_form = form
 
     def run(together):
-        cache.clear()
+        clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
         answers = []
         for n in range(6):
             request = rf.post("/", REMOTE_ADDR=f"10.2.0.{n % 2}")

@@ -10,10 +10,10 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
+from conftest import clear_cache
 from crm.client_ip import client_ip
 from leads import api_capture
 from leads.api_capture import CaptureFormThrottle, CaptureIPThrottle, check_throttles_together
@@ -58,7 +58,7 @@ def test_behind_proxies_the_entry_they_appended_is_the_client(settings, count, f
 
 @pytest.mark.django_db
 def test_a_spoofed_forwarded_for_is_no_new_client_of_the_capture_limit(client, form):
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
     with rates(ip="2/minute"):
         answers = [
             post_json(
@@ -76,7 +76,7 @@ def test_a_spoofed_forwarded_for_is_no_new_client_of_the_capture_limit(client, f
 
 @pytest.mark.django_db
 def test_behind_one_proxy_each_visitor_is_counted_apart_and_spoofing_does_not_help(client, form):
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
     with rates(ip="1/minute"), override_settings(TRUSTED_PROXY_COUNT=1):
         first = post_json(
             client, form, {"email": "p1@example.com"}, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="7.7.7.7"
@@ -94,7 +94,7 @@ def test_behind_one_proxy_each_visitor_is_counted_apart_and_spoofing_does_not_he
 @pytest.mark.django_db
 def test_concurrent_captures_never_pass_the_form_limit(form):
     """Eight workers race for a limit of 40: exactly 40 are admitted (a read-then-write lets more in)."""
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
 
     class View:
         capture_form = form
@@ -123,7 +123,7 @@ def test_concurrent_captures_never_pass_the_form_limit(form):
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_both_rate_limits_take_one_redis_round_trip(form, monkeypatch):
-    cache.clear()
+    clear_cache()  # this process's keys only: a FLUSHDB would empty the other xdist process's limits
     calls = []
     real = api_capture._redis_client
 

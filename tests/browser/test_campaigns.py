@@ -69,7 +69,7 @@ def test_a_marketer_creates_a_campaign_with_a_variant_and_spend_and_reads_its_fi
     assert page.get_by_test_id("figure-leads").inner_text() == "5"
     assert page.get_by_test_id("figure-wins").inner_text() == "1"
     assert page.get_by_test_id("figure-spend").inner_text() == "€500.00"
-    assert page.get_by_test_id("figure-cpl").inner_text() == "100.00"
+    assert page.get_by_test_id("figure-cpl").inner_text() == "€100.00"
     assert page.get_by_test_id("figure-roi").inner_text() == "200%"
     chart = page.get_by_test_id("leads-chart")
     assert chart.get_attribute("data-drawn") == "true"

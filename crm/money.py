@@ -2,31 +2,27 @@
 
 Amounts are stored and exchanged (API, CSV) as plain decimals; pages, e-mails and digests show
 them with the currency through ``format_money`` (the ``money`` template filter), and a CSV names
-the currency in its header (``money_header``). Digits, grouping and the decimal mark come from
-Django's formats for the active language (en: 1,234.50; de: 1.234,50); the symbol goes before
-the number in English, Japanese and Chinese and after it (with a no-break space) elsewhere.
+the currency in its header (``money_header``). The symbol, its place, the digits, grouping and
+decimal mark are the Unicode CLDR's for the active language, through Babel (en: €1,234.50;
+de: 1.234,50 €; en with CHF: CHF10.00).
 """
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_currency, get_currency_precision, is_currency
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import formats, translation
+from django.utils import translation
 
 DASH = "—"
-NBSP = "\u00a0"
-SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "CNY": "¥", "KRW": "₩", "BRL": "R$"}
-# ISO 4217 minor units where they are not two.
-DECIMALS = {"JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
-SYMBOL_FIRST_LANGUAGES = ("en", "ja", "zh", "ko", "he")
 _CODE = re.compile(r"^[A-Z]{3}$")
 
 
 def currency_code(value):
     """Return an ISO 4217 code, upper-cased, or raise ImproperlyConfigured naming CURRENCY."""
     code = (value or "").strip().upper()
-    if not _CODE.match(code):
+    if not _CODE.match(code) or not is_currency(code):
         raise ImproperlyConfigured(f"CURRENCY must be a three-letter ISO 4217 code such as EUR or USD, not {value!r}.")
     return code
 
@@ -40,16 +36,10 @@ def format_money(amount, currency=None, *, language=None):
     except InvalidOperation:
         return DASH
     code = currency or settings.CURRENCY
-    places = DECIMALS.get(code, 2)
-    value = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Half up, as people round money (Babel's own default is half even).
+    value = value.quantize(Decimal(1).scaleb(-get_currency_precision(code)), rounding=ROUND_HALF_UP)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
-    with translation.override(language):
-        digits = formats.number_format(abs(value), places, use_l10n=True, force_grouping=True)
-    symbol = SYMBOLS.get(code)
-    sign = "-" if value < 0 else ""
-    if symbol and language.split("-")[0].lower() in SYMBOL_FIRST_LANGUAGES:
-        return f"{sign}{symbol}{digits}"
-    return f"{sign}{digits}{NBSP}{symbol or code}"
+    return format_currency(value, code, locale=translation.to_locale(language))
 
 
 def money_header(column):

@@ -1,10 +1,11 @@
 """The service-level clock of a pending hand-off, as words: "5 h 12 min left" or "overdue by 3 h".
 
-static/js/handoffs.js formats the same way when it ticks the clock down in the browser.
+The clock counts the team's working time (``working_clock``); static/js/handoffs.js formats the same
+way when it ticks the clock down in the browser, and only while the clock runs.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 
@@ -13,6 +14,15 @@ class Clock:
     overdue: bool
     seconds: int  # to the deadline, or past it when overdue
     text: str
+    running: bool = True  # False outside working hours: the clock stands still
+    # Running: the seconds until it stops (None: not within a week). Paused: until it starts again.
+    changes_in: int | None = None
+    paused_text: str = ""  # "paused until Mon 09:00": now when paused, from ``changes_in`` on when running
+
+    @property
+    def signed_seconds(self):
+        """Return the seconds left, negative when overdue: what the browser counts down from."""
+        return -self.seconds if self.overdue else self.seconds
 
 
 def duration_text(seconds):
@@ -131,3 +141,66 @@ class WorkingCalendar:
                     total += overlap
             day += datetime.timedelta(days=1)
         return int(total.total_seconds())
+
+    def next_start(self, moment):
+        """Return the first moment at or after ``moment`` when a working window opens."""
+        day = self._local_date(moment) - datetime.timedelta(days=1)
+        for _ in range(_MAX_DAYS):
+            window = self.window(day)
+            if window is not None and window[0] >= moment:
+                return window[0]
+            day += datetime.timedelta(days=1)
+        raise ValueError("No working time in three years: check the weekdays and holidays.")
+
+    def stops_at(self, moment):
+        """Return when the working time running at ``moment`` stops, or None when it runs for a week on end.
+
+        Windows that touch (a round-the-clock day and the next) are one stretch of working time.
+        """
+        end = moment.astimezone(datetime.UTC)
+        day = self._local_date(moment) - datetime.timedelta(days=1)
+        for _ in range(_CONTIGUOUS_DAYS):
+            window = self.window(day)
+            if window is not None and window[0] <= end < window[1]:
+                end = window[1]
+            elif window is not None and window[0] > end:
+                return end
+            day += datetime.timedelta(days=1)
+        return None
+
+
+_CONTIGUOUS_DAYS = 9  # the day before, today and a week on: time running that long never stops on screen
+
+
+def _paused_text(calendar, resumes, now):
+    local = resumes.astimezone(calendar.tz)
+    when = (
+        local.strftime("%a %H:%M") if resumes - now < datetime.timedelta(days=6) else local.strftime("%a %-d %b %H:%M")
+    )
+    return f"paused until {when}"
+
+
+def working_clock(deadline, now, calendar):
+    """Return the clock of a deadline in ``calendar``'s working time, and whether it runs at ``now``.
+
+    A hand-off made Friday 16:00 with 4 working hours to answer reads "3 h left", paused until
+    Monday 09:00, all Friday evening and weekend (team hours Monday to Friday 09:00–17:00).
+    """
+    left = calendar.working_seconds_between(now, deadline)
+    clock = sla_clock(now + datetime.timedelta(seconds=left), now)
+    if not calendar.is_working(now):
+        resumes = calendar.next_start(now)
+        return replace(
+            clock,
+            running=False,
+            changes_in=int((resumes - now).total_seconds()),
+            paused_text=_paused_text(calendar, resumes, now),
+        )
+    stops = calendar.stops_at(now)
+    if stops is None:
+        return clock
+    return replace(
+        clock,
+        changes_in=int((stops - now).total_seconds()),
+        paused_text=_paused_text(calendar, calendar.next_start(stops), now),
+    )

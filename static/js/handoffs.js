@@ -16,15 +16,29 @@
     return "under a minute";
   }
 
+  // The server renders the clock in working time: the seconds left (negative: overdue), whether it runs
+  // now, and in how many seconds it stops (or, paused, starts again). The browser counts only its own
+  // elapsed time from when it first saw the clock, so a skewed browser clock changes nothing.
   function tickClocks() {
     var now = Date.now();
-    document.querySelectorAll("[data-deadline]").forEach(function (clock) {
-      var deadline = Date.parse(clock.getAttribute("data-deadline"));
-      if (isNaN(deadline)) { return; }
-      var delta = Math.round((deadline - now) / 1000);
+    document.querySelectorAll("[data-working-seconds]").forEach(function (clock) {
+      var seconds = parseInt(clock.getAttribute("data-working-seconds"), 10);
+      if (isNaN(seconds)) { return; }
+      if (!clock.seenAt) { clock.seenAt = now; }
+      var running = clock.getAttribute("data-running") === "1";
+      var changesIn = parseInt(clock.getAttribute("data-changes-in"), 10);
+      var elapsed = running ? Math.floor((now - clock.seenAt) / 1000) : 0;
+      if (running && !isNaN(changesIn) && elapsed >= changesIn) {
+        // Working hours ended: the clock stops there and says until when.
+        elapsed = changesIn;
+        running = false;
+      }
+      var delta = seconds - elapsed;
       var overdue = delta < 0;
       var text = clock.querySelector(".sla-text") || clock;
       text.textContent = overdue ? "overdue by " + durationText(-delta) : durationText(Math.ceil(delta / 60) * 60) + " left";
+      var paused = clock.querySelector(".sla-paused");
+      if (paused) { paused.hidden = running; }
       if (clock.classList.contains("badge")) {
         clock.classList.toggle("text-bg-danger", overdue);
         clock.classList.toggle("text-bg-light", !overdue);

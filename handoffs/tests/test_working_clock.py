@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from handoffs.clock import WorkingCalendar, working_clock
 from handoffs.models import Holiday, ServiceLevel
+from handoffs.notifications import notification_send
 from handoffs.services import handoff_create
 from leads.tests.factories import LeadFactory
 
@@ -135,3 +136,16 @@ def test_the_team_inbox_queue_is_overdue_in_working_time(office_level, client, u
     # Monday 12:00–17:00 and Wednesday 09:00–10:00: 6 working hours late, not 46 wall hours.
     assert "overdue by 6 h" in html and "overdue by 46 h" not in html
     assert 'data-working-seconds="-21600" data-running="1"' in html
+
+
+@pytest.mark.django_db
+def test_an_alert_sent_on_friday_evening_says_the_clock_is_paused(office_level, users, mailoutbox):
+    office_level.alerts_outside_working_hours = True
+    office_level.save()
+    with time_machine.travel(utc(6, 20), tick=False):
+        handoff = handoff_create(lead=LeadFactory(), actor=users["marketing"], assignee=users["sales"], at=MADE)
+        assert notification_send(handoff_id=handoff.pk, kind="assigned", recipient_id=users["sales"].pk)
+    (message,) = [m for m in mailoutbox if m.to == [users["sales"].email]]
+    assert message.subject.endswith("answer within 3 h")
+    assert "(3 h left, paused until Mon 09:00)" in message.body
+    assert "(3 h left, paused until Mon 09:00)" in message.alternatives[0][0]

@@ -5,6 +5,7 @@ way when it ticks the clock down in the browser, and only while the clock runs.
 """
 
 import datetime
+import json
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,20 @@ class Clock:
     seconds: int  # to the deadline, or past it when overdue
     text: str
     running: bool = True  # False outside working hours: the clock stands still
-    # Running: the seconds until it stops (None: not within a week). Paused: until it starts again.
-    changes_in: int | None = None
-    paused_text: str = ""  # "paused until Mon 09:00": now when paused, from ``changes_in`` on when running
+    paused_text: str = ""  # "paused until Mon 09:00": now when paused, when the current stretch ends when running
+    # The working stretches of the week ahead as seconds from now: (starts, ends or None: runs on, pause label).
+    schedule: tuple = ()
+
+    @property
+    def changes_in(self):
+        """Return the seconds until the clock stops (running) or starts again (paused), None beyond a week."""
+        if not self.schedule:
+            return None
+        return self.schedule[0][1] if self.running else self.schedule[0][0]
+
+    @property
+    def schedule_json(self):
+        return json.dumps(self.schedule)
 
     @property
     def signed_seconds(self):
@@ -152,24 +164,24 @@ class WorkingCalendar:
             day += datetime.timedelta(days=1)
         raise ValueError("No working time in three years: check the weekdays and holidays.")
 
-    def stops_at(self, moment):
-        """Return when the working time running at ``moment`` stops, or None when it runs for a week on end.
-
-        Windows that touch (a round-the-clock day and the next) are one stretch of working time.
-        """
-        end = moment.astimezone(datetime.UTC)
-        day = self._local_date(moment) - datetime.timedelta(days=1)
-        for _ in range(_CONTIGUOUS_DAYS):
+    def stretches(self, start, end):
+        """Return the working time from ``start`` to ``end`` as (from, to) pairs; windows that touch are one."""
+        start, end = start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+        found = []
+        day, last = self._local_date(start) - datetime.timedelta(days=1), self._local_date(end)
+        while day <= last:
             window = self.window(day)
-            if window is not None and window[0] <= end < window[1]:
-                end = window[1]
-            elif window is not None and window[0] > end:
-                return end
+            if window is not None and window[1] > start and window[0] < end:
+                begin, stop = max(window[0], start), min(window[1], end)
+                if found and found[-1][1] >= begin:
+                    found[-1] = (found[-1][0], max(found[-1][1], stop))
+                else:
+                    found.append((begin, stop))
             day += datetime.timedelta(days=1)
-        return None
+        return found
 
 
-_CONTIGUOUS_DAYS = 9  # the day before, today and a week on: time running that long never stops on screen
+SCHEDULE_AHEAD = datetime.timedelta(days=8)  # longer than any page stays open without a reload
 
 
 def _paused_text(calendar, resumes, now):
@@ -181,26 +193,26 @@ def _paused_text(calendar, resumes, now):
 
 
 def working_clock(deadline, now, calendar):
-    """Return the clock of a deadline in ``calendar``'s working time, and whether it runs at ``now``.
+    """Return the clock of a deadline in ``calendar``'s working time, and when it runs in the week ahead.
 
     A hand-off made Friday 16:00 with 4 working hours to answer reads "3 h left", paused until
     Monday 09:00, all Friday evening and weekend (team hours Monday to Friday 09:00–17:00).
     """
     left = calendar.working_seconds_between(now, deadline)
     clock = sla_clock(now + datetime.timedelta(seconds=left), now)
-    if not calendar.is_working(now):
-        resumes = calendar.next_start(now)
-        return replace(
-            clock,
-            running=False,
-            changes_in=int((resumes - now).total_seconds()),
-            paused_text=_paused_text(calendar, resumes, now),
+    horizon = now + SCHEDULE_AHEAD
+    stretches = calendar.stretches(now, horizon)
+    schedule = tuple(
+        (
+            int((begin - now).total_seconds()),
+            None if stop >= horizon else int((stop - now).total_seconds()),
+            _paused_text(calendar, begin, now),
         )
-    stops = calendar.stops_at(now)
-    if stops is None:
-        return clock
-    return replace(
-        clock,
-        changes_in=int((stops - now).total_seconds()),
-        paused_text=_paused_text(calendar, calendar.next_start(stops), now),
+        for begin, stop in stretches
     )
+    running = calendar.is_working(now)
+    if running:
+        paused_text = schedule[1][2] if len(schedule) > 1 else ""
+    else:
+        paused_text = schedule[0][2] if schedule else _paused_text(calendar, calendar.next_start(now), now)
+    return replace(clock, running=running, paused_text=paused_text, schedule=schedule)

@@ -94,10 +94,28 @@ def test_a_team_that_never_stops_runs_the_clock_on_wall_time():
 
 
 def test_windows_that_touch_are_one_stretch():
-    # Working all Saturday and Sunday round the clock, Friday 09:00–17:00 only: Saturday 00:00 starts a new stretch.
+    # Working Saturday and Sunday round the clock: one stretch from Saturday noon to Monday 00:00.
     weekend = WorkingCalendar(tz="UTC", weekdays={6, 7}, start=datetime.time(0), end=datetime.time(0))
-    assert weekend.stops_at(utc(7, 12)) == utc(9, 0)
+    assert weekend.stretches(utc(7, 12), utc(15, 0)) == [(utc(7, 12), utc(9, 0)), (utc(14, 0), utc(15, 0))]
     assert weekend.next_start(utc(9, 0)) == utc(14, 0)
+
+
+def test_the_schedule_tells_the_browser_when_the_clock_runs_in_the_week_ahead():
+    clock = working_clock(DUE, utc(6, 16, 30), OFFICE)
+    # Monday to Friday 09:00–17:00, from Friday 16:30; a week on, the label names the date.
+    days = [(24 * d + 9 - 16.5) * HOUR for d in (3, 4, 5, 6, 7)]
+    assert clock.schedule == (
+        (0, HOUR // 2, "paused until Fri 16:30"),
+        *(
+            (int(start), int(start + 8 * HOUR), f"paused until {day} 09:00")
+            for start, day in zip(days, ["Mon", "Tue", "Wed", "Thu", "Fri 13 Mar"], strict=True)
+        ),
+    )
+    # Friday 16:30 + 8 days is Saturday 16:30, past the last working stretch.
+    assert WorkingCalendar.round_the_clock("UTC").stretches(utc(6, 20), utc(14, 20)) == [(utc(6, 20), utc(14, 20))]
+    assert working_clock(DUE, utc(6, 20), WorkingCalendar.round_the_clock("UTC")).schedule == (
+        (0, None, "paused until Fri 20:00"),
+    )
 
 
 @pytest.fixture
@@ -119,11 +137,16 @@ def test_the_inbox_and_reject_page_show_working_time_left_and_the_pause(office_l
         reject = client.get(reverse("handoffs:reject", args=[handoff.pk])).content.decode()
     for html in (inbox, reject):
         assert "3 h left" in html and "paused until Mon 09:00" in html
-        assert 'data-working-seconds="10800" data-running="0" data-changes-in="219600"' in html
+        assert 'data-working-seconds="10800" data-running="0"' in html
+        assert 'data-schedule="[[219600, 248400, &quot;paused until Mon 09:00&quot;], [306000' in html
     with time_machine.travel(utc(9, 10, 30), tick=False):
         inbox = client.get(reverse("handoffs:inbox")).content.decode()
     assert "1 h 30 min left" in inbox
-    assert 'data-working-seconds="5400" data-running="1" data-changes-in="23400"' in inbox
+    assert 'data-working-seconds="5400" data-running="1"' in inbox
+    assert (
+        'data-schedule="[[0, 23400, &quot;paused until Mon 10:30&quot;], [81000, 109800, &quot;paused until Tue 09:00'
+        in inbox
+    )
 
 
 @pytest.mark.django_db

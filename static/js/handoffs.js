@@ -16,29 +16,40 @@
     return "under a minute";
   }
 
-  // The server renders the clock in working time: the seconds left (negative: overdue), whether it runs
-  // now, and in how many seconds it stops (or, paused, starts again). The browser counts only its own
-  // elapsed time from when it first saw the clock, so a skewed browser clock changes nothing.
+  // The server renders the clock in working time: the seconds left (negative: overdue) and the working
+  // stretches of the week ahead, as seconds from then with the label of the pause before each. The browser
+  // counts its own elapsed time from when it first saw the clock, so a skewed browser clock changes nothing.
+  function workedSince(schedule, elapsed) {
+    var worked = 0;
+    for (var i = 0; i < schedule.length; i++) {
+      var starts = schedule[i][0], ends = schedule[i][1] === null ? Infinity : schedule[i][1];
+      if (elapsed < starts) { return { worked: worked, running: false, label: schedule[i][2] }; }
+      if (elapsed < ends) { return { worked: worked + elapsed - starts, running: true, label: "" }; }
+      worked += ends - starts;
+    }
+    return { worked: worked, running: false, label: "paused" };
+  }
+
   function tickClocks() {
     var now = Date.now();
     document.querySelectorAll("[data-working-seconds]").forEach(function (clock) {
       var seconds = parseInt(clock.getAttribute("data-working-seconds"), 10);
+      var schedule;
+      try { schedule = JSON.parse(clock.getAttribute("data-schedule") || "[]"); } catch (e) { return; }
       if (isNaN(seconds)) { return; }
       if (!clock.seenAt) { clock.seenAt = now; }
-      var running = clock.getAttribute("data-running") === "1";
-      var changesIn = parseInt(clock.getAttribute("data-changes-in"), 10);
-      var elapsed = running ? Math.floor((now - clock.seenAt) / 1000) : 0;
-      if (running && !isNaN(changesIn) && elapsed >= changesIn) {
-        // Working hours ended: the clock stops there and says until when.
-        elapsed = changesIn;
-        running = false;
-      }
+      var state = workedSince(schedule, Math.floor((now - clock.seenAt) / 1000));
+      var elapsed = state.worked;
       var delta = seconds - elapsed;
       var overdue = delta < 0;
       var text = clock.querySelector(".sla-text") || clock;
       text.textContent = overdue ? "overdue by " + durationText(-delta) : durationText(Math.ceil(delta / 60) * 60) + " left";
       var paused = clock.querySelector(".sla-paused");
-      if (paused) { paused.hidden = running; }
+      if (paused) {
+        paused.hidden = state.running;
+        var label = paused.querySelector(".sla-paused-text");
+        if (label && state.label) { label.textContent = state.label; }
+      }
       if (clock.classList.contains("badge")) {
         clock.classList.toggle("text-bg-danger", overdue);
         clock.classList.toggle("text-bg-light", !overdue);

@@ -5,6 +5,7 @@ with time_machine (the live server runs in this process); the browser's with Pla
 """
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -39,7 +40,7 @@ def open_inbox(page, sign_in, users):
     return page.get_by_test_id("sla-clock")
 
 
-def test_on_friday_evening_the_clock_reads_working_time_left_and_does_not_tick(
+def test_on_friday_evening_the_clock_reads_working_time_left_and_waits_for_monday(
     page, sign_in, users, friday_hand_off, tmp_path
 ):
     with time_machine.travel(FRIDAY.replace(hour=20)):
@@ -51,6 +52,13 @@ def test_on_friday_evening_the_clock_reads_working_time_left_and_does_not_tick(
         page.clock.fast_forward("02:00:00")
         expect(clock.locator(".sla-text")).to_have_text("3 h left")
         expect(clock.get_by_test_id("sla-paused")).to_be_visible()
+        # Left open over the weekend: Monday 11:30 has used 2 h 30 min, 12:30 is 30 min late.
+        page.clock.fast_forward((61 * 60 + 30) * 60_000)
+        expect(clock.locator(".sla-text")).to_have_text("30 min left")
+        expect(clock.get_by_test_id("sla-paused")).to_be_hidden()
+        page.clock.fast_forward("01:00:00")
+        expect(clock.locator(".sla-text")).to_have_text("overdue by 30 min")
+        expect(clock).to_have_class(re.compile("text-bg-danger"))
     assert page.js_errors == []
 
 

@@ -1,10 +1,12 @@
 """The service-level clock of a pending hand-off, as words: "5 h 12 min left" or "overdue by 3 h".
 
-static/js/handoffs.js formats the same way when it ticks the clock down in the browser.
+The clock counts the team's working time (``working_clock``); static/js/handoffs.js formats the same
+way when it ticks the clock down in the browser, and only while the clock runs.
 """
 
 import datetime
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 
@@ -13,6 +15,26 @@ class Clock:
     overdue: bool
     seconds: int  # to the deadline, or past it when overdue
     text: str
+    running: bool = True  # False outside working hours: the clock stands still
+    paused_text: str = ""  # "paused until Mon 09:00": now when paused, when the current stretch ends when running
+    # The working stretches of the week ahead as seconds from now: (starts, ends or None: runs on, pause label).
+    schedule: tuple = ()
+
+    @property
+    def changes_in(self):
+        """Return the seconds until the clock stops (running) or starts again (paused), None beyond a week."""
+        if not self.schedule:
+            return None
+        return self.schedule[0][1] if self.running else self.schedule[0][0]
+
+    @property
+    def schedule_json(self):
+        return json.dumps(self.schedule)
+
+    @property
+    def signed_seconds(self):
+        """Return the seconds left, negative when overdue: what the browser counts down from."""
+        return -self.seconds if self.overdue else self.seconds
 
 
 def duration_text(seconds):
@@ -131,3 +153,66 @@ class WorkingCalendar:
                     total += overlap
             day += datetime.timedelta(days=1)
         return int(total.total_seconds())
+
+    def next_start(self, moment):
+        """Return the first moment at or after ``moment`` when a working window opens."""
+        day = self._local_date(moment) - datetime.timedelta(days=1)
+        for _ in range(_MAX_DAYS):
+            window = self.window(day)
+            if window is not None and window[0] >= moment:
+                return window[0]
+            day += datetime.timedelta(days=1)
+        raise ValueError("No working time in three years: check the weekdays and holidays.")
+
+    def stretches(self, start, end):
+        """Return the working time from ``start`` to ``end`` as (from, to) pairs; windows that touch are one."""
+        start, end = start.astimezone(datetime.UTC), end.astimezone(datetime.UTC)
+        found = []
+        day, last = self._local_date(start) - datetime.timedelta(days=1), self._local_date(end)
+        while day <= last:
+            window = self.window(day)
+            if window is not None and window[1] > start and window[0] < end:
+                begin, stop = max(window[0], start), min(window[1], end)
+                if found and found[-1][1] >= begin:
+                    found[-1] = (found[-1][0], max(found[-1][1], stop))
+                else:
+                    found.append((begin, stop))
+            day += datetime.timedelta(days=1)
+        return found
+
+
+SCHEDULE_AHEAD = datetime.timedelta(days=8)  # longer than any page stays open without a reload
+
+
+def _paused_text(calendar, resumes, now):
+    local = resumes.astimezone(calendar.tz)
+    when = (
+        local.strftime("%a %H:%M") if resumes - now < datetime.timedelta(days=6) else local.strftime("%a %-d %b %H:%M")
+    )
+    return f"paused until {when}"
+
+
+def working_clock(deadline, now, calendar):
+    """Return the clock of a deadline in ``calendar``'s working time, and when it runs in the week ahead.
+
+    A hand-off made Friday 16:00 with 4 working hours to answer reads "3 h left", paused until
+    Monday 09:00, all Friday evening and weekend (team hours Monday to Friday 09:00–17:00).
+    """
+    left = calendar.working_seconds_between(now, deadline)
+    clock = sla_clock(now + datetime.timedelta(seconds=left), now)
+    horizon = now + SCHEDULE_AHEAD
+    stretches = calendar.stretches(now, horizon)
+    schedule = tuple(
+        (
+            int((begin - now).total_seconds()),
+            None if stop >= horizon else int((stop - now).total_seconds()),
+            _paused_text(calendar, begin, now),
+        )
+        for begin, stop in stretches
+    )
+    running = calendar.is_working(now)
+    if running:
+        paused_text = schedule[1][2] if len(schedule) > 1 else ""
+    else:
+        paused_text = schedule[0][2] if schedule else _paused_text(calendar, calendar.next_start(now), now)
+    return replace(clock, running=running, paused_text=paused_text, schedule=schedule)

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.roles import MANAGERS
-from handoffs.clock import sla_clock
+from handoffs.clock import working_clock
 from handoffs.models import AlertPreference, Handoff, Notification, ServiceLevel
 from handoffs.webhooks import webhook_post
 
@@ -122,11 +122,6 @@ def notification_claim(*, handoff, kind, recipient, channel=Channel.EMAIL, now=N
     if not won:
         return None
     return Notification.objects.get(**key)
-
-
-def working_clock(deadline, now, calendar):
-    """Return the clock of a deadline in the team's working time: "1 h 59 min left" on Friday 16:01 for Monday 10:00."""
-    return sla_clock(now + datetime.timedelta(seconds=calendar.working_seconds_between(now, deadline)), now)
 
 
 def _context(handoff, recipient, now):

@@ -2,7 +2,8 @@
 
 from django import template
 
-from handoffs.clock import sla_clock as _sla_clock
+from handoffs.clock import working_clock
+from handoffs.models import ServiceLevel
 
 register = template.Library()
 
@@ -10,10 +11,17 @@ FIT_BADGES = {"good": "text-bg-success", "partial": "text-bg-warning", "poor": "
 OUTCOME_BADGES = {"pending": "text-bg-warning", "accepted": "text-bg-success", "rejected": "text-bg-danger"}
 
 
-@register.simple_tag
-def sla_clock(deadline, now):
-    """Return the service-level clock of the deadline seen at ``now``."""
-    return _sla_clock(deadline, now)
+@register.simple_tag(takes_context=True)
+def sla_clock(context, deadline, now):
+    """Return the service-level clock of the deadline seen at ``now``, in the team's working time.
+
+    The view passes the team's calendar as ``sla_calendar``; without it the tag reads it once per render.
+    """
+    calendar = context.get("sla_calendar")
+    if calendar is None:
+        calendar = ServiceLevel.current().calendar()
+        context.dicts[0]["sla_calendar"] = calendar
+    return working_clock(deadline, now, calendar)
 
 
 @register.filter

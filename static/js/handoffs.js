@@ -16,15 +16,40 @@
     return "under a minute";
   }
 
+  // The server renders the clock in working time: the seconds left (negative: overdue) and the working
+  // stretches of the week ahead, as seconds from then with the label of the pause before each. The browser
+  // counts its own elapsed time from when it first saw the clock, so a skewed browser clock changes nothing.
+  function workedSince(schedule, elapsed) {
+    var worked = 0;
+    for (var i = 0; i < schedule.length; i++) {
+      var starts = schedule[i][0], ends = schedule[i][1] === null ? Infinity : schedule[i][1];
+      if (elapsed < starts) { return { worked: worked, running: false, label: schedule[i][2] }; }
+      if (elapsed < ends) { return { worked: worked + elapsed - starts, running: true, label: "" }; }
+      worked += ends - starts;
+    }
+    return { worked: worked, running: false, label: "paused" };
+  }
+
   function tickClocks() {
     var now = Date.now();
-    document.querySelectorAll("[data-deadline]").forEach(function (clock) {
-      var deadline = Date.parse(clock.getAttribute("data-deadline"));
-      if (isNaN(deadline)) { return; }
-      var delta = Math.round((deadline - now) / 1000);
+    document.querySelectorAll("[data-working-seconds]").forEach(function (clock) {
+      var seconds = parseInt(clock.getAttribute("data-working-seconds"), 10);
+      var schedule;
+      try { schedule = JSON.parse(clock.getAttribute("data-schedule") || "[]"); } catch (e) { return; }
+      if (isNaN(seconds)) { return; }
+      if (!clock.seenAt) { clock.seenAt = now; }
+      var state = workedSince(schedule, Math.floor((now - clock.seenAt) / 1000));
+      var elapsed = state.worked;
+      var delta = seconds - elapsed;
       var overdue = delta < 0;
       var text = clock.querySelector(".sla-text") || clock;
       text.textContent = overdue ? "overdue by " + durationText(-delta) : durationText(Math.ceil(delta / 60) * 60) + " left";
+      var paused = clock.querySelector(".sla-paused");
+      if (paused) {
+        paused.hidden = state.running;
+        var label = paused.querySelector(".sla-paused-text");
+        if (label && state.label) { label.textContent = state.label; }
+      }
       if (clock.classList.contains("badge")) {
         clock.classList.toggle("text-bg-danger", overdue);
         clock.classList.toggle("text-bg-light", !overdue);

@@ -1,6 +1,7 @@
 """Hand-off alerts on the rep's own webhook and by e-mail: at once, once, and only in working hours."""
 
 import datetime
+import socket
 
 import pytest
 import time_machine
@@ -12,7 +13,7 @@ from handoffs.models import AlertPreference, Notification, ServiceLevel
 from handoffs.notifications import notification_claim, notification_send, notifications_due
 from handoffs.services import alert_preference_set, handoff_create
 from handoffs.tests.receiver import WebhookReceiver
-from handoffs.webhooks import WebhookRefused, webhook_url_check
+from handoffs.webhooks import WebhookFailed, WebhookRefused, webhook_post, webhook_url_check
 from leads.models import Lead
 from leads.tests.factories import LeadFactory
 
@@ -161,6 +162,32 @@ def test_a_private_webhook_is_refused_when_saved_and_when_posting(
     assert receiver.posts == []
     row = handoff.notifications.get(channel="webhook")
     assert row.state == "failed" and "WebhookRefused" in row.last_error
+
+
+def test_a_webhook_host_re_pointed_at_a_private_address_after_the_check_is_not_posted_to(
+    receiver, settings, monkeypatch
+):
+    # DNS rebinding: the check sees a public address, a second lookup when connecting would give 127.0.0.1.
+    settings.ALERT_WEBHOOK_ALLOW_PRIVATE = False
+    port, lookups, connected = receiver.server.server_port, [], []
+    real_create_connection = socket.create_connection
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        lookups.append(host)
+        address = "93.184.215.14" if len(lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    def create_connection(address, *args, **kwargs):
+        connected.append(address)
+        if address[0] == "93.184.215.14":
+            raise ConnectionRefusedError("no network in the tests")
+        return real_create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    with pytest.raises(WebhookFailed):
+        webhook_post(f"http://hooks.example.com:{port}/hook", text="New hand-off", link="https://tandem.example/")
+    assert receiver.posts == [] and connected == [("93.184.215.14", port)]
 
 
 def test_alerts_outside_working_hours_wait_for_monday_then_go_once(users, receiver, django_capture_on_commit_callbacks):

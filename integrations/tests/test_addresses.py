@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from crm import events
-from integrations import services, transport
+from integrations import services
 from integrations.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
@@ -48,14 +48,14 @@ def test_a_host_resolving_to_a_private_address_is_refused(users, settings, monke
     settings.WEBHOOK_ALLOW_PRIVATE = False
     public, private = ("93.184.215.14", 443), ("10.0.0.7", 443)
     answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", address) for address in (public, private)]
-    monkeypatch.setattr(transport.socket, "getaddrinfo", lambda *args, **kwargs: answers)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: answers)
     with pytest.raises(ValidationError):
         services.endpoint_create(actor=users["managers"], url="https://rebind.example.com/", events=["lead.created"])
 
 
 def test_a_public_host_is_accepted(users, monkeypatch):
     answers = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", 443))]
-    monkeypatch.setattr(transport.socket, "getaddrinfo", lambda *args, **kwargs: answers)
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: answers)
     endpoint = services.endpoint_create(actor=users["managers"], url="https://hooks.example.com/x", events=["lead.won"])
     assert endpoint.secret.startswith("whsec_") and endpoint.owner == users["managers"]
 

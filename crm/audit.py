@@ -89,7 +89,7 @@ def plain(value):
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, Decimal):
-        return str(value)
+        return format(value, "f")  # positional: str() writes a computed 8368000 as 8.368E+6
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, list | tuple):

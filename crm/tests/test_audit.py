@@ -87,3 +87,12 @@ def test_a_request_gets_a_request_id_back(client, users):
     response = client.get("/account/api-token/", headers={"X-Request-ID": "abc-123"})
     assert response["X-Request-ID"] == "abc-123"
     assert len(client.get("/account/api-token/", headers={"X-Request-ID": "bad id\n"})["X-Request-ID"]) == 32
+
+
+def test_money_is_kept_in_positional_notation():
+    from decimal import Decimal
+
+    from crm.audit import plain
+
+    assert plain(Decimal("8.368E+6")) == "8368000"
+    assert plain(Decimal("1500.00")) == "1500.00"

@@ -140,3 +140,14 @@ def test_shared_settings_pages_show_their_trail_to_who_may_change_them(client, u
     _signed_in(client, users["managers"])
     card = client.get("/team/").content.decode().split('data-testid="audit-card"')[-1]
     assert "hours_to_accept" in card and "13" in card
+
+
+def test_the_trail_names_people_not_their_ids(client, users):
+    from leads.services import lead_assign_owner
+
+    lead = LeadFactory()
+    lead_assign_owner(lead=lead, owner=users["sales"], actor=users["managers"])
+    _signed_in(client, users["managers"])
+    page = client.get(f"/audit/?object_type=lead&object_id={lead.pk}").content.decode()
+    assert f"→ {users['sales'].username}" in page
+    assert f"→ {users['sales'].pk}<" not in page

@@ -152,12 +152,9 @@ def _new_lead_and_touch_sql(connection):
     its lead's (NULL when nothing was inserted) and the campaign's id.
     """
     qn = connection.ops.quote_name
+    # The one lookup _resolve_campaign runs (_CAMPAIGN_BY_UTM), as a subquery of the statement.
     utm_sql, utm_params = (
-        Campaign.objects.filter(utm_campaign__iexact=_UTM_PROBE, archived=False)
-        .order_by("pk")
-        .values("pk")[:1]
-        .query.get_compiler(connection=connection)
-        .as_sql()
+        _CAMPAIGN_BY_UTM.build(_UTM_PROBE).values("pk").query.get_compiler(connection=connection).as_sql()
     )
     if tuple(utm_params) != (_UTM_PROBE,):
         raise ValueError("the utm campaign must reach the SQL as its only parameter")

@@ -102,6 +102,25 @@ def _clear_cache():
         clear_cache()
 
 
+def commit_from_another_process(*statements):
+    """Run SQL statements on a connection of their own to the test database and commit them, as
+    another process would (PostgreSQL; the test needs ``transaction=True`` to see them)."""
+    import psycopg2
+    from django.db import connection
+
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    try:
+        with other, other.cursor() as cursor:
+            for statement in statements:  # SQL, or (SQL, parameters)
+                sql, params = statement if isinstance(statement, tuple) else (statement, None)
+                cursor.execute(sql, params)
+    finally:
+        other.close()
+
+
 @pytest.fixture
 def make_user(db):
     """Return a factory of users in a role group."""

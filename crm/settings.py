@@ -154,6 +154,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["options"] = (_db["OPTIONS"].get("options", "") + " -c jit=off -c random_page_cost=1.1").strip()
 DATABASES = {"default": _db}
+# The capture endpoint's one-statement insert runs as a prepared statement, planned once per
+# connection (leads.prepared.execute_prepared). Turn it off behind a transaction-pooling PgBouncer,
+# which hands each transaction another server connection (it still works there, more slowly).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and broker ---------------------------------------------------------

@@ -7,10 +7,12 @@ body answers 4xx with a message; nothing valid is dropped.
 """
 
 import logging
+import threading
 import uuid
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.functional import cached_property
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -23,10 +25,10 @@ from rest_framework.views import APIView
 
 from crm.client_ip import client_ip
 from crm.parsers import NestingLimitedJSONParser
-from leads.capture import enabled_capture_form, origin_allowed
+from leads.capture import capture_form_read_now, enabled_capture_form, origin_allowed
 from leads.models import Touchpoint
 from leads.scoring import ScoringConfig
-from leads.services import lead_capture
+from leads.services import StaleCaptureConfig, lead_capture
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +72,8 @@ def _optional(max_length):
     return TextField(max_length=max_length, required=False, allow_blank=True, allow_null=True)
 
 
-class CaptureSerializer(serializers.Serializer):
-    """A website form submission. Unknown fields are ignored."""
+class _CaptureFields(serializers.Serializer):
+    """The fields of a website form submission. Unknown fields are ignored."""
 
     email = CaptureEmailField(max_length=254)
     first_name = _optional(100)
@@ -88,6 +90,26 @@ class CaptureSerializer(serializers.Serializer):
     consent = serializers.BooleanField(
         required=False, default=False, help_text="The consent box was ticked (a form may require it)."
     )
+
+
+_per_thread = threading.local()
+
+
+class CaptureSerializer(_CaptureFields):
+    """A website form submission. Unknown fields are ignored.
+
+    DRF gives every serializer a deep copy of its declared fields, which was most of a capture's
+    validation time. These fields keep no state of a submission once bound (validation reads
+    them and returns values and errors), and a thread validates one submission at a time, so each
+    thread binds one copy, to a serializer of its own, and every submission it handles shares it.
+    """
+
+    @cached_property
+    def fields(self):
+        fields = getattr(_per_thread, "capture_fields", None)
+        if fields is None:
+            fields = _per_thread.capture_fields = _CaptureFields().fields
+        return fields
 
 
 CaptureResultSerializer = inline_serializer(
@@ -244,6 +266,10 @@ def _honeypot_filled(data):
     return value is not None and str(value).strip() != ""
 
 
+class _DecideAgain(Exception):
+    """The capture form this process read for an earlier request refused, or changed since."""
+
+
 class CaptureView(APIView):
     """Record a lead (or a new touch of a known one) from a website form."""
 
@@ -256,7 +282,8 @@ class CaptureView(APIView):
 
     def initial(self, request, *args, **kwargs):
         # Resolved before the throttles, which count per form; with it, in the same statement,
-        # the scoring version (or taken from the CORS check, which looked it up first).
+        # the versions it answers at (or taken from the CORS check, which looked it up first, or
+        # from this process's earlier reads: then no query at all).
         self.capture_form = enabled_capture_form(request._request, kwargs.get("form_key"))
         super().initial(request, *args, **kwargs)
 
@@ -299,10 +326,24 @@ class CaptureView(APIView):
         ],
     )
     def post(self, request, form_key):
-        if self.capture_form is None:
+        try:
+            return self._submit(request, read_now=capture_form_read_now(request._request))
+        except _DecideAgain:
+            # The form came from this process's earlier reads and refused, or changed since: the
+            # answer is given on the form as the database has it now.
+            self.capture_form = enabled_capture_form(request._request, form_key, fresh=True)
+            return self._submit(request, read_now=True)
+
+    def _submit(self, request, *, read_now):
+        """Answer the submission on ``self.capture_form``. A form read for an earlier request only
+        admits: a refusal it decides, or its versions found changed, raise _DecideAgain."""
+        form = self.capture_form
+        if form is None:
             return Response({"detail": "Unknown or disabled form."}, status=status.HTTP_404_NOT_FOUND)
         origin = request.headers.get("origin")
-        if origin and not _origin_may_post(request, self.capture_form, origin):
+        if origin and not _origin_may_post(request, form, origin):
+            if not read_now:
+                raise _DecideAgain
             # CORS alone would only hide the answer: a browser's simple POST still arrives.
             return Response(
                 {"detail": "This website is not among the form's allowed origins."}, status=status.HTTP_403_FORBIDDEN
@@ -317,13 +358,13 @@ class CaptureView(APIView):
         except exceptions.APIException:
             raise  # malformed JSON (400) or an unsupported content type (415), answered by DRF
         except Exception:  # too many fields, an unusable charset, nesting too deep: still the sender's fault
-            logger.info("Unreadable capture body for form %s", self.capture_form.pk, exc_info=True)
+            logger.info("Unreadable capture body for form %s", form.pk, exc_info=True)
             return Response(
                 {"detail": "The request body could not be read as JSON or form data."},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if _honeypot_filled(data):
-            logger.info("Capture honeypot filled on form %s; nothing saved.", self.capture_form.pk)
+            logger.info("Capture honeypot filled on form %s; nothing saved.", form.pk)
             return Response({"lead_id": None, "created": True}, status=status.HTTP_201_CREATED)
         serializer = CaptureSerializer(data=data)
         serializer.is_valid(raise_exception=True)
@@ -333,11 +374,16 @@ class CaptureView(APIView):
             result = lead_capture(
                 data=values,
                 kind=Touchpoint.Kind.FORM,
-                form=self.capture_form,
+                form=form,
                 consented=consented,
-                config=ScoringConfig.current(version=self.capture_form.scoring_version),
+                config=ScoringConfig.current(version=form.scoring_version),
+                versions=None if read_now else (form.scoring_version, form.capture_version),
             )
+        except StaleCaptureConfig:
+            raise _DecideAgain from None
         except DjangoValidationError as exc:
+            if not read_now:
+                raise _DecideAgain from None
             errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         return Response(

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, Subquery
 from django.template.loader import render_to_string
 
 from campaigns.models import Campaign
 from leads import scoring
-from leads.models import CaptureForm
+from leads.models import CaptureConfigVersion, CaptureForm
 from leads.prepared import PreparedQuery
 
 # The path of the public endpoint; the CORS signal resolves the form from it.
@@ -142,14 +142,21 @@ def cors_allow_capture_origin(sender, request, **kwargs):
     """Allow CORS on a capture endpoint when the Origin is one of its enabled form's allowed origins.
 
     Connected to corsheaders' check_request_enabled; it is asked about every request
-    that carries an Origin, so it answers False fast for anything else.
+    that carries an Origin, so it answers False fast for anything else. A preflight, which no
+    statement of a capture follows, and a refusal are decided on the form as it is now: a form
+    this process read earlier only admits a request whose capture then checks its versions.
     """
     key = form_key_from_path(request.path_info)
     origin = request.headers.get("origin")
     if key is None or not origin:
         return False
-    form = enabled_capture_form(request, key)
-    return form is not None and origin_allowed(form, origin)
+    form = enabled_capture_form(request, key, fresh=request.method == "OPTIONS")
+    if form is not None and origin_allowed(form, origin):
+        return True
+    if not capture_form_read_now(request):
+        form = enabled_capture_form(request, key, fresh=True)
+        return form is not None and origin_allowed(form, origin)
+    return False
 
 
 # The default campaign's columns, read in the form's statement as annotations.
@@ -161,6 +168,7 @@ def _enabled_form_query(key):
         CaptureForm.objects.filter(key=key, enabled=True)
         .annotate(
             scoring_version=scoring.version_subquery(),
+            capture_version=capture_version_subquery(),
             **{f"campaign_row_{name}": F(f"campaign__{name}") for name in _CAMPAIGN_COLUMNS},
         )
         .order_by()[:1]
@@ -169,24 +177,63 @@ def _enabled_form_query(key):
 
 _ENABLED_FORM = PreparedQuery(_enabled_form_query, "probe-form-key")
 
+# The enabled forms this process read, by key, each with the versions it was read at (its
+# ``scoring_version`` and ``capture_version``). Shared by the requests of the process and never
+# changed after it is put here; the capture's statement compares the versions with the
+# database's (leads.services.capture), and a request that finds them changed reads the form again.
+_KNOWN_FORMS = {}
+_KNOWN_FORMS_LIMIT = 1024
 
-def enabled_capture_form(request, key):
-    """Return the enabled capture form of the key (with its campaign and, as ``scoring_version``,
-    the scoring version read in the same statement), or None; one query per request.
 
-    The CORS check of a request with an Origin asks first, and the endpoint then takes the
-    same form from the request instead of reading it again.
-    """
-    found = getattr(request, "_tandem_capture_form", None)
-    if found is not None and found[0] == key:
-        return found[1]
+def capture_version_subquery():
+    """Return the capture configuration's version as an expression, to read it with other rows."""
+    return Subquery(CaptureConfigVersion.objects.filter(pk=1).values("number")[:1])
+
+
+def forget_capture_forms():
+    """Drop the capture forms this process keeps (tests; a process never needs it)."""
+    _KNOWN_FORMS.clear()
+
+
+def _read_enabled_form(key):
     form = _ENABLED_FORM.first(key)
     if form is not None:
         values = [form.__dict__.pop(f"campaign_row_{name}") for name in _CAMPAIGN_COLUMNS]
         if form.campaign_id is not None:
             form.campaign = Campaign.from_db(form._state.db, _CAMPAIGN_COLUMNS, values)
-    request._tandem_capture_form = (key, form)
+        if len(_KNOWN_FORMS) >= _KNOWN_FORMS_LIMIT:
+            _KNOWN_FORMS.clear()
+        _KNOWN_FORMS[key] = form
+    else:
+        _KNOWN_FORMS.pop(key, None)
     return form
+
+
+def enabled_capture_form(request, key, *, fresh=False):
+    """Return the enabled capture form of the key, or None. The form carries its campaign and,
+    as ``scoring_version`` and ``capture_version``, the versions read in the same statement.
+
+    The form may be one this process read for an earlier request (no query at all): whoever
+    acts on it passes its versions to lead_capture, whose statement refuses them once they
+    changed (StaleCaptureConfig); and a refusal decided on it is decided again with ``fresh``,
+    which reads the database. capture_form_read_now() tells which it was. The CORS check of a
+    request with an Origin asks first, and the endpoint then takes the same form from the request.
+    """
+    found = getattr(request, "_tandem_capture_form", None)
+    if found is not None and found[0] == key and (found[2] or not fresh):
+        return found[1]
+    form = None if fresh else _KNOWN_FORMS.get(key)
+    read_now = form is None
+    if read_now:
+        form = _read_enabled_form(key)
+    request._tandem_capture_form = (key, form, read_now)
+    return form
+
+
+def capture_form_read_now(request):
+    """Return whether the request's capture form was read from the database for this request."""
+    found = getattr(request, "_tandem_capture_form", None)
+    return found is not None and found[2]
 
 
 # The fields of the embeddable form: (name, label, input type, required).

@@ -414,7 +414,21 @@ class ScoringRule(models.Model):
         return self.name or f"{self.get_field_display()} {self.get_operator_display()} {self.value}: {self.points:+d}"
 
 
-class ScoringVersion(models.Model):
+class VersionRow(models.Model):
+    """A table of one row whose number database triggers change with every write to what it
+    versions, so that a process may keep what it read for as long as the number stays the same."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    number = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self._meta.verbose_name.capitalize()} {self.number}"
+
+
+class ScoringVersion(VersionRow):
     """One row whose number changes with every write to the scoring rules or the profile.
 
     Database triggers (migration 0005) set it on any INSERT, UPDATE, DELETE or TRUNCATE of
@@ -424,14 +438,21 @@ class ScoringVersion(models.Model):
     as this number stays the same (leads.scoring.ScoringConfig.current).
     """
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    number = models.BigIntegerField(default=0)
-
     class Meta:
         verbose_name = "scoring version"
 
-    def __str__(self):
-        return f"Scoring version {self.number}"
+
+class CaptureConfigVersion(VersionRow):
+    """One row whose number changes with every write to the capture forms or to a campaign's
+    archived flag: what, besides the scoring, decides how a website capture is answered.
+
+    Database triggers (migration 0011) set it whatever wrote the row, as ScoringVersion's do.
+    A process may answer captures from a form it read earlier while this number and the
+    scoring version stay the same: the capture's statement compares both (leads.capture).
+    """
+
+    class Meta:
+        verbose_name = "capture configuration version"
 
 
 class ImportJob(models.Model):

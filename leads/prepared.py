@@ -7,7 +7,11 @@ the arguments put where the probes were: the same statement, the same rows, as m
 instances through QuerySet.raw().
 """
 
-from django.db import connections
+import hashlib
+import weakref
+
+from django.conf import settings
+from django.db import DatabaseError, connections
 
 
 class PreparedQuery:
@@ -40,3 +44,58 @@ class PreparedQuery:
         sql, slots, model = self.compiled(using)
         params = [args[slot] if isinstance(slot, int) else slot[0] for slot in slots]
         return next(iter(model._default_manager.raw(sql, params, using=using)), None)
+
+
+# The psycopg2 connections each prepared statement name is prepared on (a reconnect, which
+# drops the server's prepared statements, is a connection object of its own).
+_PREPARED_ON = weakref.WeakKeyDictionary()
+# SQLSTATEs: no prepared statement of the name on this server connection, or one already there.
+_UNKNOWN_STATEMENT, _DUPLICATE_STATEMENT = "26000", "42P05"
+
+
+def _pgcode(error):
+    return getattr(error.__cause__, "pgcode", None)
+
+
+def _numbered(sql, count):
+    """Return ``sql`` with its ``count`` %s placeholders numbered $1..$count, as PREPARE wants."""
+    parts = sql.split("%s")
+    if len(parts) != count + 1 or "%" in "".join(parts).replace("%%", ""):
+        raise ValueError("the statement's placeholders must be its parameters, one %s each")
+    numbered = parts[0]
+    for n, part in enumerate(parts[1:], start=1):
+        numbered += f"${n}{part}"
+    return numbered.replace("%%", "%")
+
+
+def execute_prepared(cursor, sql, params):
+    """Execute ``sql`` with ``params`` on a PostgreSQL cursor as a server-side prepared statement.
+
+    Parsing and planning a long statement can cost the database more than running it (the
+    capture's one-statement insert: about 0.85 ms of its 1.6 ms); a prepared statement is parsed
+    once per connection and its plan kept. Only in autocommit, where a failed statement aborts
+    no transaction: a server connection that lost the statement (a pooler handing out another
+    one, DISCARD ALL) runs it as plain SQL this once and prepares it again next time. Settings:
+    ``DB_PREPARED_STATEMENTS`` (off behind a transaction-pooling PgBouncer).
+    """
+    connection = cursor.db
+    if not (settings.DB_PREPARED_STATEMENTS and connection.vendor == "postgresql" and connection.get_autocommit()):
+        cursor.execute(sql, params)
+        return
+    name = "tandem_" + hashlib.sha1(sql.encode()).hexdigest()[:16]  # a changed statement is another one
+    raw = connection.connection
+    prepared = _PREPARED_ON.setdefault(raw, set())
+    if name not in prepared:
+        try:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql, len(params))}")
+        except DatabaseError as error:
+            if _pgcode(error) != _DUPLICATE_STATEMENT:
+                raise
+        prepared.add(name)
+    try:
+        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+    except DatabaseError as error:
+        if _pgcode(error) != _UNKNOWN_STATEMENT:
+            raise
+        prepared.discard(name)
+        cursor.execute(sql, params)

@@ -29,7 +29,7 @@ from leads.services.base import (
     lead_by_email,
     normalize_email,
 )
-from leads.services.capture import CaptureResult, _apply_touch, _clean_profile, lead_capture
+from leads.services.capture import CaptureResult, StaleCaptureConfig, _apply_touch, _clean_profile, lead_capture
 from leads.services.lifecycle import lead_transition
 from leads.services.merge import MergeRefused, lead_merge
 from leads.services.profile import lead_assign_owner, lead_update, scores_recompute
@@ -42,6 +42,7 @@ __all__ = [
     "InvalidTransition",
     "LeadError",
     "MergeRefused",
+    "StaleCaptureConfig",
     "StaleLead",
     "_apply_touch",
     "_clean_profile",

@@ -13,8 +13,8 @@ from crm import events
 from crm.validators import refuse_bidi_controls, validate_name_text
 from leads import scoring
 from leads.channels import channel_from_utm
-from leads.models import Lead, LeadAlias, Touchpoint
-from leads.prepared import PreparedQuery
+from leads.models import CaptureConfigVersion, Lead, LeadAlias, ScoringVersion, Touchpoint
+from leads.prepared import PreparedQuery, execute_prepared
 from leads.services.base import (
     MAX_COMPANY_SIZE,
     PROFILE_FIELDS,
@@ -25,6 +25,11 @@ from leads.services.base import (
     normalize_email,
 )
 from leads.services.lifecycle import lead_transition
+
+
+class StaleCaptureConfig(Exception):
+    """The capture form, its campaign's archived flag or the scoring changed after the caller read
+    them (the versions it passed to lead_capture): nothing was written; read them again and retry."""
 
 
 @dataclass
@@ -139,6 +144,27 @@ def _insert_fields(model):
     return [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
 
 
+def _versions_current_sql(connection):
+    """SQL true unless a given version differs from the database's. Parameters: the scoring
+    version and the capture configuration version the caller read (NULL: not checked)."""
+    qn = connection.ops.quote_name
+    return " AND ".join(
+        f"COALESCE((SELECT {qn('number')} FROM {qn(model._meta.db_table)} WHERE {qn('id')} = 1) "
+        "= CAST(%s AS bigint), TRUE)"
+        for model in (ScoringVersion, CaptureConfigVersion)
+    )
+
+
+def _check_versions(versions):
+    """Raise StaleCaptureConfig unless ``versions`` (scoring, capture configuration) are current."""
+    connection = connections[router.db_for_read(CaptureConfigVersion)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_versions_current_sql(connection)}", list(versions))
+        (current,) = cursor.fetchone()
+    if not current:
+        raise StaleCaptureConfig
+
+
 def _new_lead_and_touch_sql(connection):
     """One INSERT of a new lead and its first touchpoint (a CTE).
 
@@ -147,9 +173,11 @@ def _new_lead_and_touch_sql(connection):
     The lead is inserted unless its e-mail is a lead's or a merged lead's alias (checked first,
     so a known e-mail takes no id from the sequence) or was inserted meanwhile (ON CONFLICT DO
     NOTHING, as _insert_unless_taken); the touchpoint only if the lead was. Parameters: the utm
-    campaign, the default campaign's id, the lead's fields but its campaigns, the e-mail twice,
-    the touchpoint's fields but its lead and campaign. Returns one row: the touchpoint's id and
-    its lead's (NULL when nothing was inserted) and the campaign's id.
+    campaign, the default campaign's id, the versions the caller read (_versions_current_sql),
+    the lead's fields but its campaigns, the e-mail twice, the touchpoint's fields but its lead
+    and campaign. Nothing is inserted unless the versions are current. Returns one row: the
+    touchpoint's id and its lead's (NULL when nothing was inserted), the campaign's id, and
+    whether the versions were current.
     """
     qn = connection.ops.quote_name
     # The one lookup _resolve_campaign runs (_CAMPAIGN_BY_UTM), as a subquery of the statement.
@@ -167,10 +195,12 @@ def _new_lead_and_touch_sql(connection):
     touch_fields = [f for f in _insert_fields(Touchpoint) if f.name != "lead"]
     lead_pk, touch_pk = qn(Lead._meta.pk.column), qn(Touchpoint._meta.pk.column)
     sql = (
-        f"WITH touch_campaign AS (SELECT COALESCE(({utm_sql}), CAST(%s AS bigint)) AS id), "
+        f"WITH touch_campaign AS (SELECT COALESCE(({utm_sql}), CAST(%s AS bigint)) AS id, "
+        f"({_versions_current_sql(connection)}) AS current), "
         f"new_lead AS (INSERT INTO {qn(Lead._meta.db_table)} ({', '.join(qn(f.column) for f in lead_fields)}) "
         f"SELECT {select(lead_fields, campaign_columns)} FROM touch_campaign "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
+        f"WHERE touch_campaign.current "
+        f"AND NOT EXISTS (SELECT 1 FROM {qn(Lead._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
         f"AND NOT EXISTS (SELECT 1 FROM {qn(LeadAlias._meta.db_table)} WHERE LOWER({qn('email')}) = %s) "
         f"ON CONFLICT DO NOTHING RETURNING {lead_pk}, {qn('first_touch_campaign_id')}), "
         f"new_touch AS (INSERT INTO {qn(Touchpoint._meta.db_table)} "
@@ -178,7 +208,8 @@ def _new_lead_and_touch_sql(connection):
         f"SELECT new_lead.{lead_pk}, {select(touch_fields, {'campaign_id': 'new_lead.first_touch_campaign_id'})} "
         f"FROM new_lead RETURNING {touch_pk}, {qn('lead_id')}) "
         # One row either way: the campaign serves the locked path of a known e-mail too.
-        f"SELECT new_touch.{touch_pk}, new_touch.{qn('lead_id')}, (SELECT id FROM touch_campaign) "
+        f"SELECT new_touch.{touch_pk}, new_touch.{qn('lead_id')}, (SELECT id FROM touch_campaign), "
+        "(SELECT current FROM touch_campaign) "
         f"FROM (VALUES (1)) AS one LEFT JOIN new_touch ON TRUE"
     )
     lead_fields = [f for f in lead_fields if f.column not in campaign_columns]
@@ -190,20 +221,22 @@ _UTM_PROBE = "probe-utm-campaign-of-a-new-lead"
 _NEW_LEAD_SQL = {}
 
 
-def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campaign):
+def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campaign, versions=None):
     """Write a new lead and its touchpoint in one statement, their campaign resolved from
-    ``utm_campaign`` (else ``default_campaign``) in it; return (written, the campaign's id). Nothing
-    is written when the e-mail is known, as a lead or an alias: the caller then takes the locked
-    path, with the campaign resolved here.
+    ``utm_campaign`` (else ``default_campaign``) in it; return (written, the campaign's id), or
+    None where the statement cannot run (not PostgreSQL). Nothing is written when the e-mail is
+    known, as a lead or an alias: the caller then takes the locked path, with the campaign
+    resolved here. Raise StaleCaptureConfig, writing nothing, when ``versions`` are not current.
 
     In autocommit (the capture endpoint, when no event handler may write) the statement is its
-    own transaction: no BEGIN, lookup or COMMIT round trips. The rows, pre_save values and save
+    own transaction: no BEGIN, lookup or COMMIT round trips; and a prepared statement of the
+    connection, planned once (leads.prepared.execute_prepared). The rows, pre_save values and save
     signals are those of Model.save().
     """
     using = router.db_for_write(Lead, instance=lead)
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return False, None
+        return None
     found = _NEW_LEAD_SQL.get(using)
     if found is None:
         found = _NEW_LEAD_SQL[using] = _new_lead_and_touch_sql(connection)
@@ -212,14 +245,16 @@ def _insert_new_lead_with_touch(lead, touchpoint, *, utm_campaign, default_campa
     signals.pre_save.send(sender=Touchpoint, instance=touchpoint, raw=False, using=using, update_fields=None)
     # The same rule as _resolve_campaign: an archived campaign attributes nothing, by key or as default.
     default = default_campaign if default_campaign is not None and not default_campaign.archived else None
-    params = [utm_campaign or None, default.pk if default is not None else None]
+    params = [utm_campaign or None, default.pk if default is not None else None, *(versions or (None, None))]
     params += [f.get_db_prep_save(f.pre_save(lead, True), connection) for f in lead_fields]
     params += [lead.email, lead.email]
     params += [f.get_db_prep_save(f.pre_save(touchpoint, True), connection) for f in touch_fields]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, sql, params)
         row = cursor.fetchone()
-    touch_id, lead_id, campaign_id = row
+    touch_id, lead_id, campaign_id, current = row
+    if not current:
+        raise StaleCaptureConfig
     if touch_id is None:
         return False, campaign_id
     touchpoint.pk, lead.pk = touch_id, lead_id
@@ -252,6 +287,7 @@ def lead_capture(
     occurred_at=None,
     config=None,
     consented=False,
+    versions=None,
 ):
     """Find or create the lead of this e-mail and record the touch.
 
@@ -261,6 +297,10 @@ def lead_capture(
     ICP's threshold becomes an MQL, which hands it to sales. A form that requires consent
     refuses a submission without it (``consented``); given consent is kept on the touchpoint
     with the form's text and its version.
+
+    ``versions`` are the scoring version and the capture configuration version the caller read
+    ``form`` and ``config`` at (leads.capture.enabled_capture_form): when given, nothing is
+    written unless they are still current, else StaleCaptureConfig is raised.
     """
     email = normalize_email(data.get("email"))
     profile = _clean_profile(data)
@@ -291,13 +331,20 @@ def lead_capture(
             # the statement and the event share a block; otherwise the statement is its own transaction.
             alone = transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
             with nullcontext() if alone else transaction.atomic():
-                written, campaign_id = _insert_new_lead_with_touch(
-                    fresh, touchpoint, utm_campaign=utm["utm_campaign"], default_campaign=default_campaign
+                outcome = _insert_new_lead_with_touch(
+                    fresh,
+                    touchpoint,
+                    utm_campaign=utm["utm_campaign"],
+                    default_campaign=default_campaign,
+                    versions=versions,
                 )
-                if written:
-                    events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
-                    return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
-                resolved = True  # the statement resolved the campaign: no lookup of its own
+                if outcome is not None:
+                    written, campaign_id = outcome
+                    if written:
+                        events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
+                        return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
+                    # The statement resolved the campaign and found the versions current.
+                    resolved, versions = True, None
     if not resolved:
         touch_campaign = _resolve_campaign(utm["utm_campaign"], default_campaign)
         campaign_id = touch_campaign.pk if touch_campaign is not None else None
@@ -307,6 +354,8 @@ def lead_capture(
     touch_values.update(campaign_id=campaign_id, variant=variant)
 
     with transaction.atomic():
+        if versions is not None:
+            _check_versions(versions)
         lead = lead_by_email(email, lock=True)
         created = False
         if lead is None:

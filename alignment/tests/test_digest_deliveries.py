@@ -15,7 +15,7 @@ from alignment import digests
 from alignment.models import Digest, DigestDelivery
 from alignment.tasks import deliver_digest, send_unsent_digests, send_weekly_digests
 from crm.tests.http_receiver import Receiver
-from crm.tests.smtp_server import ScriptedSmtpServer, not_listening
+from crm.tests.smtp_server import ScriptedSmtpServer, not_listening, use_smtp
 
 pytestmark = pytest.mark.django_db
 SHORT_TIMEOUT = 0.5  # seconds a hanging server or receiver keeps the sender waiting
@@ -36,11 +36,7 @@ def _at(moment):
 
 
 def _mail_to(settings, port):
-    """Send mail as EMAIL_URL=smtp://127.0.0.1:<port> does (crm/settings.py)."""
-    settings.EMAIL_BACKEND = "crm.mail.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, SHORT_TIMEOUT
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    use_smtp(settings, port, timeout=SHORT_TIMEOUT)
 
 
 @contextlib.contextmanager

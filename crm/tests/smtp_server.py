@@ -11,7 +11,8 @@
 
 ``received`` holds every message that came whole (the terminating dot seen), whatever the answer:
 in the ``drop`` and ``hang`` cases the server has it although the client never heard so.
-``not_listening()`` gives a loopback port nothing listens on (a refused connection).
+``not_listening()`` gives a loopback port nothing listens on (a refused connection); ``use_smtp()``
+points Django's mail settings at a port.
 """
 
 import socket
@@ -19,6 +20,14 @@ import socketserver
 import threading
 
 PHASES = (None, "mail", "rcpt", "end", "drop", "hang")
+
+
+def use_smtp(settings, port, *, timeout=5):
+    """Make Django send mail as EMAIL_URL=smtp://127.0.0.1:<port> does (crm/settings.py), with ``timeout``."""
+    settings.EMAIL_BACKEND = "crm.mail.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, timeout
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
 
 
 def not_listening():

@@ -336,8 +336,9 @@ def _post_webhook(delivery):
             allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
         )
     except outbound.Refused as exc:
+        hint = " (WEBHOOK_ALLOW_PRIVATE=1 allows a receiver on your own network)"
         raise DeliveryFailed(
-            f"the webhook address is refused: {exc} (WEBHOOK_ALLOW_PRIVATE=1 allows a receiver on your own network)"
+            f"the webhook address is refused: {exc}{hint if isinstance(exc, outbound.PrivateAddress) else ''}"
         ) from None
     # outbound.Unreachable (never sent whole, retried) and NoAnswer (may have arrived) go up as they are.
     if 300 <= answer.status < 400:

@@ -35,6 +35,10 @@ class Refused(Exception):
     """Tandem does not post to this URL; the message says why, in words for the user."""
 
 
+class PrivateAddress(Refused):
+    """The host resolves to an address outside the public internet (``allow_private`` would accept it)."""
+
+
 class Unreachable(Exception):
     """The receiver could not be reached, or the connection broke before it answered."""
 
@@ -104,7 +108,7 @@ def check_public_url(url, *, allow_private):
     except (socket.gaierror, UnicodeError):
         raise Refused(f"The host {parts.hostname} cannot be found.") from None
     if not addresses or not (allow_private or all(public_address(address) for address in addresses)):
-        raise Refused(
+        raise PrivateAddress(
             f"The host {parts.hostname} points into a private network, this machine or a reserved range; "
             "Tandem posts to public hosts only."
         )

@@ -6,6 +6,7 @@ and digest webhooks going through the kernel's outbound guard (crm.outbound).
 import contextlib
 import datetime
 import io
+import socket
 
 import pytest
 import time_machine
@@ -209,3 +210,18 @@ def test_the_command_reports_deliveries_of_unknown_outcome_and_a_second_run_leav
         assert "unknown  sales     email   sid@example.com: MessageMayHaveArrived" in err.getvalue()
         call_command("send_weekly_digest", "--week", "2026-W10", stdout=io.StringIO())
     assert len(server.received) == 4
+
+
+def test_a_digest_webhook_whose_host_cannot_be_found_is_failed_without_the_private_hint(
+    digest_week, settings, monkeypatch
+):
+    def no_such_host(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)  # no resolver is asked
+    webhook = _webhook(settings, "http://hooks.example.com/sales")
+    with pytest.raises(digests.DeliveryFailed):
+        digests.delivery_send(delivery_id=webhook.pk)
+    webhook.refresh_from_db()
+    assert webhook.state == "failed" and "cannot be found" in webhook.last_error
+    assert "WEBHOOK_ALLOW_PRIVATE" not in webhook.last_error

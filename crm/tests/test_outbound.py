@@ -65,7 +65,7 @@ def resolver(monkeypatch, *rounds):
 def test_every_refused_address_class_is_refused(address, monkeypatch):
     assert not outbound.public_address(address)
     resolver(monkeypatch, [PUBLIC, address])
-    with pytest.raises(outbound.Refused, match="public hosts only"):
+    with pytest.raises(outbound.PrivateAddress, match="public hosts only"):
         outbound.check_public_url("https://hooks.example.com/x", allow_private=False)
 
 

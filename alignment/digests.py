@@ -3,19 +3,24 @@
 Every send goes through a DigestDelivery row, unique per (digest, channel, recipient). A
 sender first claims its row with a conditional update (pending or failed → sending) and
 sends only when the claim changed a row, so a retried, redelivered or repeated run sends
-nothing twice. A claimed delivery is never sent again unless it is proven unsent (its send
-raised: ``failed``). A claim left in ``sending`` by a worker that died is, after
-DIGEST_CLAIM_TIMEOUT (longer than the broker's redelivery, alignment.checks), marked
-``unknown``: the server may have the message, so only a manager's resend sends it again.
+nothing twice. A claimed delivery is never sent again unless it is proven unsent: its send
+failed before the message went out whole, or the receiver refused it (``failed``, retried).
+A send that failed after the whole message went out — the connection dropped or timed out
+while waiting for the answer (crm.delivery.MayHaveArrived, raised by crm.mail and crm.outbound)
+— is ``unknown``, and so is a claim left in ``sending`` by a worker that died, after
+DIGEST_CLAIM_TIMEOUT (longer than the broker's redelivery, alignment.checks): the receiver may
+have the message, so only a manager's resend sends it again.
+
+Digest webhooks post through the kernel's outbound guard (crm.outbound), like the integrations'
+webhooks and with their settings: public hosts only unless WEBHOOK_ALLOW_PRIVATE, the connection
+pinned to the checked address, no redirects followed, WEBHOOK_TIMEOUT_SECONDS to answer.
 
 The beat builds last week's digests on Monday; ``unsent_sweep`` (every 15 minutes) queues
 the deliveries of recent weeks whose task was lost, for instance with the broker.
 """
 
 import datetime
-import json
 import logging
-import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -31,12 +36,12 @@ from django.utils import timezone
 from alignment import selectors
 from alignment.metrics import weekly_metrics
 from alignment.models import Audience, Digest, DigestDelivery
-from crm import events
+from crm import events, outbound
+from crm.delivery import MayHaveArrived
 from crm.weeks import Week
 
 log = logging.getLogger(__name__)
 DELIVERY_STATE = DigestDelivery.State
-WEBHOOK_TIMEOUT_SECONDS = 10
 UNSENT = [DELIVERY_STATE.PENDING, DELIVERY_STATE.FAILED, DELIVERY_STATE.UNKNOWN]
 # A pending delivery younger than this is left to the task queued with it; a failed one to its retries.
 SWEEP_GRACE = datetime.timedelta(minutes=15)
@@ -250,7 +255,11 @@ def weekly_digests_prepare(*, week=None, force=False, now=None):
 
 
 def delivery_send(*, delivery_id, now=None):
-    """Claim one delivery and send it; return "sent", or "skipped" when another sender has it or it is done."""
+    """Claim one delivery and send it; return "sent", "unknown" or "skipped" (another sender has it, or it is done).
+
+    Raises DeliveryFailed when the send is proven to have failed (the row is ``failed``, to retry). A send
+    that may have reached the recipient is ``unknown`` and returns "unknown": retrying it could send twice.
+    """
     now = now or timezone.now()
     claimed = (
         DigestDelivery.objects.filter(pk=delivery_id)
@@ -268,18 +277,29 @@ def delivery_send(*, delivery_id, now=None):
         else:
             _post_webhook(delivery)
     except Exception as exc:  # any failure is recorded on the row, never left in "sending"
-        error = f"{exc.__class__.__name__}: {exc}"[:2000]
+        uncertain = isinstance(exc, MayHaveArrived)
+        error = _error_text(exc, uncertain)
         log.warning("digest delivery %s to %s failed: %s", delivery_id, delivery.recipient, error)
         DigestDelivery.objects.filter(pk=delivery_id, state=DELIVERY_STATE.SENDING).update(
-            state=DELIVERY_STATE.FAILED, last_error=error
+            state=DELIVERY_STATE.UNKNOWN if uncertain else DELIVERY_STATE.FAILED, last_error=error
         )
         digest_refresh_state(digest_id=delivery.digest_id, error=f"{delivery.recipient}: {error}")
+        if uncertain:
+            return "unknown"
         raise DeliveryFailed(error) from exc
     DigestDelivery.objects.filter(pk=delivery_id).update(
         state=DELIVERY_STATE.SENT, sent_at=timezone.now(), last_error=""
     )
     digest_refresh_state(digest_id=delivery.digest_id)
     return "sent"
+
+
+def _error_text(exc, uncertain):
+    """Return what the row keeps of a failed send: the error, and for an uncertain one what it means."""
+    error = f"{type(exc).__name__}: {exc}"
+    if uncertain:
+        error += " — the recipient may have it. Resend it from the digest's page if it did not arrive."
+    return error[:2000]
 
 
 def _send_email(delivery):
@@ -307,11 +327,26 @@ def _post_webhook(delivery):
     if not url:
         raise DeliveryFailed(f"no webhook is configured for {digest.audience} any more")
     text, _ = personal_bodies(digest)
-    body = json.dumps({"text": slack_text(f"*{digest.subject}*\n\n{text}")}).encode()
-    request = urllib.request.Request(url, data=body, method="POST", headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-        if not 200 <= response.status < 300:
-            raise DeliveryFailed(f"webhook answered {response.status}")
+    try:
+        answer = outbound.post_json(
+            url,
+            {"text": slack_text(f"*{digest.subject}*\n\n{text}")},
+            headers={"User-Agent": "Tandem digests"},
+            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+            allow_private=settings.WEBHOOK_ALLOW_PRIVATE,
+        )
+    except outbound.Refused as exc:
+        hint = " (WEBHOOK_ALLOW_PRIVATE=1 allows a receiver on your own network)"
+        raise DeliveryFailed(
+            f"the webhook address is refused: {exc}{hint if isinstance(exc, outbound.PrivateAddress) else ''}"
+        ) from None
+    # outbound.Unreachable (never sent whole, retried) and NoAnswer (may have arrived) go up as they are.
+    if 300 <= answer.status < 400:
+        raise DeliveryFailed(
+            f"the webhook answered a redirect ({answer.status}); Tandem posts to the address given only"
+        )
+    if not 200 <= answer.status < 300:
+        raise DeliveryFailed(f"the webhook answered {answer.status}")
 
 
 @transaction.atomic

@@ -9,7 +9,13 @@ the connection cannot point the post at an internal service. Redirects are never
 is returned as the answer. ``allow_private`` (a setting of the calling app) lifts the address
 rule for a receiver on the team's own network and the tests' local receivers.
 
-Used by the outbound webhooks (integrations/) and the personal alert webhooks (handoffs/).
+A failed post says whether the receiver may have it: Unreachable when the request never went
+out whole (no connection, refused, broken while sending), so a retry is safe; NoAnswer, an
+Unreachable that is also a crm.delivery.MayHaveArrived, when the whole request was sent and the
+answer never came (the connection dropped, the read timed out), so the receiver may have acted on it.
+
+Used by the outbound webhooks (integrations/), the personal alert webhooks (handoffs/) and the
+digest webhooks (alignment/).
 """
 
 import http.client
@@ -19,6 +25,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from crm.delivery import MayHaveArrived
+
 EXCERPT_CHARS = 500
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -27,8 +35,16 @@ class Refused(Exception):
     """Tandem does not post to this URL; the message says why, in words for the user."""
 
 
+class PrivateAddress(Refused):
+    """The host resolves to an address outside the public internet (``allow_private`` would accept it)."""
+
+
 class Unreachable(Exception):
     """The receiver could not be reached, or the connection broke before it answered."""
+
+
+class NoAnswer(MayHaveArrived, Unreachable):
+    """The whole request was sent and no answer came: the receiver may have acted on it."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +108,7 @@ def check_public_url(url, *, allow_private):
     except (socket.gaierror, UnicodeError):
         raise Refused(f"The host {parts.hostname} cannot be found.") from None
     if not addresses or not (allow_private or all(public_address(address) for address in addresses)):
-        raise Refused(
+        raise PrivateAddress(
             f"The host {parts.hostname} points into a private network, this machine or a reserved range; "
             "Tandem posts to public hosts only."
         )
@@ -132,18 +148,30 @@ def connection(target, *, timeout):
 def post_json(url, body, *, headers=None, timeout, allow_private):
     """POST ``body`` (JSON bytes, or an object to encode) to ``url``; return the Answer, whatever its status.
 
-    Raises Refused when the URL is not one Tandem posts to, Unreachable on a network error.
+    Raises Refused when the URL is not one Tandem posts to, Unreachable on a network error before the
+    request went out whole, NoAnswer on one after it (the receiver may have it). Once the status line
+    is read the Answer stands, even if the rest of the body is lost: the receiver has answered.
     """
     target = check_public_url(url, allow_private=allow_private)
     if not isinstance(body, bytes):
         body = json.dumps(body).encode()
     sending = connection(target, timeout=timeout)
     try:
-        sending.request("POST", target.path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
-        response = sending.getresponse()
-        excerpt = response.read(EXCERPT_CHARS * 4).decode("utf-8", "replace")[:EXCERPT_CHARS]
-        return Answer(response.status, excerpt)
-    except (OSError, http.client.HTTPException) as exc:
-        raise Unreachable(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        try:
+            # Connects, then sends the headers and the body (one write): a failure here means not sent whole.
+            sending.request(
+                "POST", target.path, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+            )
+        except (OSError, http.client.HTTPException) as exc:
+            raise Unreachable(f"{type(exc).__name__}: {exc}"[:300]) from exc
+        try:
+            response = sending.getresponse()
+        except (OSError, http.client.HTTPException) as exc:
+            raise NoAnswer(f"{type(exc).__name__} after the request was sent: {exc}"[:300]) from exc
+        try:
+            excerpt = response.read(EXCERPT_CHARS * 4)
+        except (OSError, http.client.HTTPException) as exc:
+            excerpt = getattr(exc, "partial", b"")  # IncompleteRead keeps what came
+        return Answer(response.status, excerpt.decode("utf-8", "replace")[:EXCERPT_CHARS])
     finally:
         sending.close()

@@ -288,7 +288,11 @@ if EMAIL_URL:
             f"EMAIL_URL is not an e-mail URL Tandem understands: use smtp://, smtps://, console:// or file://, "
             f"not {EMAIL_URL.split(':', 1)[0]}://."
         )
+    # smtp:// and smtps:// go through crm.mail: Django's SMTP backend, telling a message the server refused
+    # from one it may have accepted before the connection broke (sent once, never retried on its own).
     EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    if EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend":
+        EMAIL_BACKEND = "crm.mail.EmailBackend"
     EMAIL_HOST = _email["EMAIL_HOST"]
     EMAIL_PORT = _email["EMAIL_PORT"]
     EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]

@@ -208,6 +208,8 @@ class Notification(models.Model):
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        # The send broke after the whole message went out (crm.delivery.MayHaveArrived): never sent again.
+        UNKNOWN = "unknown", "Outcome unknown"
 
     handoff = models.ForeignKey(Handoff, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -5,7 +5,9 @@ Slack-compatible webhook. Each (hand-off, kind, recipient, channel) is one Notif
 unique. A sender claims the row first — by inserting it, or by moving a FAILED or HELD row
 back to SENDING with a conditional update (compare and swap) — and sends only when its claim
 won, so a retried task, a redelivered message or two workers running the periodic scan at
-once never send anything twice. A SENT row is never claimed again.
+once never send anything twice. A SENT row is never claimed again, and neither is an UNKNOWN
+one: its send broke after the whole message went out (crm.delivery.MayHaveArrived: the mail
+server or the webhook may have it), so a retry could tell the person twice.
 
 Outside the team's working hours alerts wait (a HELD row) unless the team chose to be alerted
 at any hour (ServiceLevel.alerts_outside_working_hours); the every-minute scan sends them
@@ -13,6 +15,7 @@ when work starts.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -23,11 +26,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.delivery import MayHaveArrived
 from crm.roles import MANAGERS
 from handoffs.clock import working_clock
 from handoffs.models import AlertPreference, Handoff, Notification, ServiceLevel
 from handoffs.webhooks import webhook_post
 
+log = logging.getLogger(__name__)
 Kind = Notification.Kind
 State = Notification.State
 Channel = Notification.Channel
@@ -163,7 +168,9 @@ def notification_send(*, handoff_id, kind, recipient_id, channel=Channel.EMAIL, 
     """Send one hand-off alert on one channel unless it was sent (or is being sent) already; return whether it went out.
 
     Outside working hours (unless the team chose otherwise) the alert is held for the periodic scan.
-    Raises NotificationFailed after recording the error when the mail server or the webhook refuses it.
+    Raises NotificationFailed after recording the error when the mail server or the webhook refuses it
+    (or cannot be reached); a send that broke after the whole message went out is recorded UNKNOWN and
+    returns False without raising, so nothing retries it.
     """
     now = now or timezone.now()
     kind, channel = Kind(kind), Channel(channel)
@@ -183,6 +190,11 @@ def notification_send(*, handoff_id, kind, recipient_id, channel=Channel.EMAIL, 
         return False
     try:
         _deliver(handoff, kind, recipient, channel, now)
+    except MayHaveArrived as exc:
+        error = f"{type(exc).__name__}: {exc} — the recipient may have it; it is not sent again."
+        Notification.objects.filter(pk=row.pk).update(state=State.UNKNOWN, last_error=error)
+        log.warning("%s for hand-off %s to user %s by %s: %s", kind, handoff_id, recipient_id, channel, error)
+        return False
     except Exception as exc:  # any transport error (WebhookFailed, WebhookRefused, SMTP): record it, the task retries
         Notification.objects.filter(pk=row.pk).update(state=State.FAILED, last_error=f"{type(exc).__name__}: {exc}")
         raise NotificationFailed(

@@ -10,6 +10,7 @@ the address rule for a receiver on the team's own network (and for the tests' lo
 from django.conf import settings
 
 from crm import outbound
+from crm.delivery import MayHaveArrived
 
 
 class WebhookRefused(Exception):
@@ -18,6 +19,10 @@ class WebhookRefused(Exception):
 
 class WebhookFailed(Exception):
     """The receiver could not be reached or did not answer 2xx."""
+
+
+class WebhookMayHaveArrived(MayHaveArrived, WebhookFailed):
+    """The alert was posted whole and no answer came: the receiver may have it."""
 
 
 def webhook_url_check(url):
@@ -34,7 +39,10 @@ def slack_escape(text):
 
 
 def webhook_post(url, *, text, link):
-    """Post one alert as Slack-compatible JSON ({"text": …}) to ``url``; raise WebhookFailed or WebhookRefused."""
+    """Post one alert as Slack-compatible JSON ({"text": …}) to ``url``; raise WebhookFailed or WebhookRefused.
+
+    WebhookMayHaveArrived, a WebhookFailed, says the alert went out whole and its answer was lost.
+    """
     body = {"text": f"{slack_escape(text)}\n<{link}|Open the hand-off inbox>"}
     try:
         answer = outbound.post_json(
@@ -46,6 +54,8 @@ def webhook_post(url, *, text, link):
         )
     except outbound.Refused as exc:
         raise WebhookRefused(str(exc)) from None
+    except outbound.NoAnswer as exc:
+        raise WebhookMayHaveArrived(f"the webhook did not answer: {exc}") from exc
     except outbound.Unreachable as exc:
         raise WebhookFailed(f"the webhook could not be reached: {exc}") from exc
     if 300 <= answer.status < 400:

@@ -21,3 +21,13 @@ from alignment.tests.builders import build_week_2026_w10
 def week_data(db, users, settings):
     settings.TIME_ZONE = "UTC"
     return build_week_2026_w10(users)
+
+
+@pytest.fixture
+def eager_retries():
+    """Let eager tasks retry in place: Celery only does so when eager exceptions do not propagate."""
+    from crm.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True

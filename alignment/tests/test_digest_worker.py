@@ -84,6 +84,7 @@ def digest_worker(request, monkeypatch, smtp_server, webhook_receiver, week_data
     monkeypatch.setenv("SITE_URL", "https://crm.example.com")
     monkeypatch.setenv("DIGEST_RETRY_BASE_SECONDS", "1")
     monkeypatch.setenv("TIME_ZONE", "UTC")
+    monkeypatch.setenv("WEBHOOK_ALLOW_PRIVATE", "1")  # the receiver is on loopback (crm.outbound refuses it else)
     for audience in AUDIENCES:
         monkeypatch.setenv(f"DIGEST_WEBHOOK_{audience.upper()}", f"http://127.0.0.1:{http_port}/{audience}")
     return request.getfixturevalue("celery_worker_process")

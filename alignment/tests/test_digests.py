@@ -1,7 +1,6 @@
 """The weekly digests: tailored content, one send per recipient, failures recorded and retried, the archive."""
 
 import io
-import json
 import re
 from unittest import mock
 
@@ -15,6 +14,8 @@ from alignment.metrics import weekly_metrics
 from alignment.models import Digest, DigestDelivery
 from alignment.tasks import deliver_digest, send_weekly_digests
 from alignment.tests.mail_backends import FlakyBackend
+from crm import outbound
+from crm.tests.smtp_server import not_listening
 
 pytestmark = pytest.mark.django_db
 WEBHOOKS = {
@@ -34,35 +35,17 @@ def digest_week(week_data, settings):
 
 
 @pytest.fixture
-def webhook_posts():
+def webhook_posts(settings):
+    """Record the digest webhooks' posts at the outbound guard (test_digest_deliveries.py posts for real)."""
     posts = []
 
-    class Answer:
-        status = 200
+    def post_json(url, body, *, headers, timeout, allow_private):
+        assert (timeout, allow_private) == (settings.WEBHOOK_TIMEOUT_SECONDS, settings.WEBHOOK_ALLOW_PRIVATE)
+        posts.append((url, body))
+        return outbound.Answer(200, "ok")
 
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-    def fake_urlopen(request, timeout):
-        assert timeout == digests.WEBHOOK_TIMEOUT_SECONDS
-        posts.append((request.full_url, json.loads(request.data)))
-        return Answer()
-
-    with mock.patch("alignment.digests.urllib.request.urlopen", fake_urlopen):
+    with mock.patch("alignment.digests.outbound.post_json", post_json):
         yield posts
-
-
-@pytest.fixture
-def eager_retries():
-    """Let eager tasks retry in place: Celery only does so when eager exceptions do not propagate."""
-    from crm.celery import app
-
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = True
 
 
 def _run(django_capture_on_commit_callbacks, week="2026-W10", **kwargs):
@@ -208,16 +191,16 @@ def test_the_backoff_doubles_from_the_configured_base(settings):
     assert digests.retry_delay(20) == 3600
 
 
-def test_a_webhook_failure_is_recorded(digest_week):
-    def refuse(request, timeout):
-        raise OSError("connection refused")
-
+def test_a_webhook_failure_is_recorded(digest_week, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.DIGEST_WEBHOOKS = {**WEBHOOKS, "sales": f"http://127.0.0.1:{not_listening()}/sales"}
     ids = digests.weekly_digests_prepare()
     webhook = DigestDelivery.objects.get(channel="webhook", recipient="sales")
-    with mock.patch("alignment.digests.urllib.request.urlopen", refuse), pytest.raises(digests.DeliveryFailed):
+    with pytest.raises(digests.DeliveryFailed):
         digests.delivery_send(delivery_id=webhook.pk)
     webhook.refresh_from_db()
-    assert (webhook.state, webhook.attempts, webhook.last_error) == ("failed", 1, "OSError: connection refused")
+    assert (webhook.state, webhook.attempts) == ("failed", 1)
+    assert webhook.last_error.startswith("Unreachable: ConnectionRefusedError")
     assert webhook.pk in ids
 
 
@@ -252,7 +235,7 @@ def test_dry_run_prints_what_would_be_sent_and_sends_nothing(digest_week, webhoo
 def test_the_command_sends_once_and_force_sends_once_more(digest_week, webhook_posts):
     out = io.StringIO()
     call_command("send_weekly_digest", "--week", "2026-W10", stdout=out)
-    assert "Week 2026-W10: 6 sent, 0 failed, 0 skipped." in out.getvalue()
+    assert "Week 2026-W10: 6 sent, 0 failed, 0 of unknown outcome, 0 skipped." in out.getvalue()
     call_command("send_weekly_digest", "--week", "2026-W10", stdout=io.StringIO())
     assert len(mail.outbox) == 4
     out = io.StringIO()

@@ -3,42 +3,15 @@
 import socket
 import ssl
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from crm import outbound
+from crm.delivery import MayHaveArrived
+from crm.tests.http_receiver import Receiver
+from crm.tests.smtp_server import not_listening
 
 PUBLIC = "93.184.215.14"
-
-
-class Receiver:
-    """A local HTTP server in a thread: records (path, headers, body) and answers ``status``."""
-
-    def __init__(self, status=200, location=""):
-        self.status, self.location, self.requests = status, location, []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                receiver.requests.append((self.path, dict(self.headers), body))
-                self.send_response(receiver.status)
-                if receiver.location:
-                    self.send_header("Location", receiver.location)
-                self.end_headers()
-                self.wfile.write(b"received")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_port
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -92,7 +65,7 @@ def resolver(monkeypatch, *rounds):
 def test_every_refused_address_class_is_refused(address, monkeypatch):
     assert not outbound.public_address(address)
     resolver(monkeypatch, [PUBLIC, address])
-    with pytest.raises(outbound.Refused, match="public hosts only"):
+    with pytest.raises(outbound.PrivateAddress, match="public hosts only"):
         outbound.check_public_url("https://hooks.example.com/x", allow_private=False)
 
 
@@ -197,3 +170,37 @@ def test_https_connects_to_the_checked_address_with_sni_and_certificate_check_fo
     assert opened == [(PUBLIC, 443)]
     assert wrapped == [("raw socket", "hooks.example.com")]
     assert connection.sock == "tls socket"
+
+
+@pytest.mark.parametrize("answer", ["drop", "hang"])
+def test_a_request_sent_whole_whose_answer_is_lost_may_have_arrived(answer):
+    with Receiver(answer=answer) as receiver:
+        with pytest.raises(outbound.NoAnswer) as failed:
+            outbound.post_json(receiver.url(), {"a": 1}, timeout=0.5, allow_private=True)
+        assert [body for _, _, body in receiver.requests] == [b'{"a": 1}']  # the receiver has it
+    assert isinstance(failed.value, MayHaveArrived) and isinstance(failed.value, outbound.Unreachable)
+
+
+def test_a_refused_connection_is_unreachable_and_proves_the_post_unsent():
+    with pytest.raises(outbound.Unreachable) as failed:
+        outbound.post_json(f"http://127.0.0.1:{not_listening()}/hook", b"{}", timeout=5, allow_private=True)
+    assert not isinstance(failed.value, MayHaveArrived)
+    assert "ConnectionRefusedError" in str(failed.value)
+
+
+def test_an_answer_whose_body_breaks_off_stands():
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+
+        def answer():
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        got = outbound.post_json(f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", timeout=5, allow_private=True)
+        thread.join()
+    assert (got.status, got.excerpt) == (200, "partial")

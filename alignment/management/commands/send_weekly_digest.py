@@ -30,7 +30,7 @@ class Command(BaseCommand):
             self._dry_run(week, force)
             return
         ids = digests.weekly_digests_prepare(week=week, force=force)
-        sent = failed = 0
+        sent = failed = unknown = 0
         for delivery_id in ids:
             delivery = DigestDelivery.objects.select_related("digest").get(pk=delivery_id)
             label = f"{delivery.digest.audience:<9} {delivery.channel:<7} {delivery.recipient}"
@@ -40,13 +40,25 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"  failed   {label}: {exc}")
                 continue
+            if outcome == "unknown":
+                unknown += 1
+                self.stderr.write(f"  unknown  {label}: {DigestDelivery.objects.get(pk=delivery_id).last_error}")
+                continue
             sent += outcome == "sent"
             self.stdout.write(f"  {outcome:<8} {label}")
-        self.stdout.write(f"Week {week.label}: {sent} sent, {failed} failed, {len(ids) - sent - failed} skipped.")
+        skipped = len(ids) - sent - failed - unknown
+        self.stdout.write(
+            f"Week {week.label}: {sent} sent, {failed} failed, {unknown} of unknown outcome, {skipped} skipped."
+        )
+        problems = []
         if failed:
-            raise CommandError(
-                f"{failed} deliver{'y' if failed == 1 else 'ies'} failed; run the command again to retry."
+            problems.append(f"{failed} deliver{'y' if failed == 1 else 'ies'} failed; run the command again to retry")
+        if unknown:
+            problems.append(
+                f"{unknown} may have arrived although the send broke; resend from the digest's page those that did not"
             )
+        if problems:
+            raise CommandError("; ".join(problems) + ".")
 
     def _dry_run(self, week, force):
         """Print each audience's digest and its recipients, marking what a real run would skip."""

@@ -201,10 +201,11 @@ def _read_enabled_form(key):
         values = [form.__dict__.pop(f"campaign_row_{name}") for name in _CAMPAIGN_COLUMNS]
         if form.campaign_id is not None:
             form.campaign = Campaign.from_db(form._state.db, _CAMPAIGN_COLUMNS, values)
+    if form is not None and form.scoring_version is not None and form.capture_version is not None:
         if len(_KNOWN_FORMS) >= _KNOWN_FORMS_LIMIT:
             _KNOWN_FORMS.clear()
         _KNOWN_FORMS[key] = form
-    else:
+    else:  # unknown or disabled; or a version row missing, which no later write could be compared with
         _KNOWN_FORMS.pop(key, None)
     return form
 

@@ -157,7 +157,7 @@ def _versions_current_sql(connection):
 
 def _check_versions(versions):
     """Raise StaleCaptureConfig unless ``versions`` (scoring, capture configuration) are current."""
-    connection = connections[router.db_for_read(CaptureConfigVersion)]
+    connection = connections[router.db_for_write(Lead)]  # in the capture's own transaction
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {_versions_current_sql(connection)}", list(versions))
         (current,) = cursor.fetchone()

@@ -253,6 +253,16 @@ def test_a_form_disabled_by_another_process_answers_404_on_the_next_capture(clie
     assert not Lead.objects.filter(email="late@example.com").exists()
 
 
+def test_without_the_version_row_no_form_is_kept(client, form):
+    CaptureConfigVersion.objects.all().delete()  # nothing a later write could be compared with
+    warm(client, form)
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "again@example.com").status_code == 201
+    assert [sql for sql in statements(ctx) if 'FROM "leads_captureform"' in sql]
+    _disable(form)  # its trigger writes the row again
+    assert post(client, form, "late@example.com").status_code == 404
+
+
 # --- What keeping the form saves ----------------------------------------------------------
 
 

@@ -14,8 +14,10 @@ class CrmConfig(AppConfig):
             receivers,  # noqa: F401
         )
         from crm.audit import register_sqlite_functions
+        from crm.sqlite import use_the_librarys_parameter_limit
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="crm_audit_sqlite_functions")
+        connection_created.connect(use_the_librarys_parameter_limit, dispatch_uid="crm_sqlite_parameter_limit")
 
         self._check_rates()
 

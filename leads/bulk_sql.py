@@ -11,7 +11,6 @@ import datetime
 import decimal
 import enum
 import io
-import sqlite3
 
 from django.db import connection
 
@@ -114,10 +113,8 @@ def _stage(cursor, model, fields, rows):
 
 
 def _param_limit():
-    if connection.vendor == "sqlite":
-        # Django assumes SQLite's historical 999; the library in use says its real limit.
-        connection.ensure_connection()
-        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    # On SQLite the library's real limit, which the connection sets as it opens (crm.sqlite).
+    connection.ensure_connection()
     return connection.features.max_query_params
 
 

@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
-from crm.audit import Actor, ObjectType, acting_as, audit_record
+from crm.audit import Actor, ObjectType, acting_as, audit_record, audit_records
 from crm.models import AuditEntry
 
 
@@ -80,6 +81,16 @@ def test_a_token_created_and_revoked_is_recorded_without_its_key(users):
     )
     assert actions == ["token_created", "token_revoked"]
     assert key not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
+
+
+def test_a_batchs_entries_are_one_statement_whatever_its_size(db):
+    # Past Django's assumed SQLite limit of 999 parameters (about 90 entries), within the real one.
+    changes_by_id = [(n, {"score": {"old": 0, "new": n}}) for n in range(300)]
+    with CaptureQueriesContext(connection) as ctx:
+        audit_records(object_type=ObjectType.LEAD, action="updated", changes_by_id=changes_by_id)
+    inserts = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('INSERT INTO "crm_auditentry"')]
+    assert len(inserts) == 1
+    assert AuditEntry.objects.filter(object_type=ObjectType.LEAD).count() == 300
 
 
 def test_a_request_gets_a_request_id_back(client, users):

@@ -158,6 +158,16 @@ def test_one_statement_finds_the_lead_by_email_or_by_alias():
     assert len(ctx.captured_queries) == 3
     with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
         assert lead_by_email("jane.old@example.com", lock=True) == survivor
+    assert len(ctx.captured_queries) == 1
+
+
+@pytest.mark.postgres  # SQLite has no row locks: Django leaves FOR UPDATE out there
+@pytest.mark.django_db
+def test_the_locked_lookup_by_alias_locks_the_lead_in_the_same_statement():
+    survivor = Lead.objects.create(email="jane@example.com")
+    LeadAlias.objects.create(email="jane.old@example.com", lead=survivor)
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        assert lead_by_email("jane.old@example.com", lock=True) == survivor
     assert len(ctx.captured_queries) == 1 and "FOR UPDATE" in ctx.captured_queries[0]["sql"]
 
 
@@ -200,6 +210,19 @@ def test_a_new_lead_is_written_once_with_its_score(form, client):
     with CaptureQueriesContext(connection) as ctx:
         assert post(client, form, "once@example.com").status_code == 201
     writes = [sql for sql in sql_of(ctx) if sql.startswith(("INSERT", "UPDATE", "WITH"))]
+    # The lead is inserted scored, by one statement; no UPDATE follows.
+    assert len([sql for sql in writes if 'INTO "leads_lead" (' in sql]) == 1, writes
+    assert not [sql for sql in writes if "UPDATE" in sql], writes
+    assert Lead.objects.get(email="once@example.com").score == 20
+
+
+@pytest.mark.postgres  # the one-statement insert (a CTE inserting into two tables) is PostgreSQL's
+@pytest.mark.django_db
+def test_a_new_lead_and_its_touchpoint_are_one_statement(form, client):
+    company_rule(20)
+    with CaptureQueriesContext(connection) as ctx:
+        assert post(client, form, "once@example.com").status_code == 201
+    writes = [sql for sql in sql_of(ctx) if sql.startswith(("INSERT", "UPDATE", "WITH"))]
     # One statement inserts the lead and its touchpoint (in autocommit its own transaction); no UPDATE.
     assert len(writes) == 1 and "UPDATE" not in writes[0], writes
     assert writes[0].startswith("WITH ") and 'INSERT INTO "leads_lead"' in writes[0]
@@ -207,6 +230,7 @@ def test_a_new_lead_is_written_once_with_its_score(form, client):
     assert Lead.objects.get(email="once@example.com").score == 20
 
 
+@pytest.mark.postgres  # the counts are those of the one-statement insert, which only PostgreSQL runs
 @pytest.mark.django_db
 def test_a_capture_runs_a_bounded_number_of_statements(form, client):
     post(client, form, "warm@example.com")
@@ -329,25 +353,43 @@ def test_a_locked_lookup_outside_a_transaction_is_refused_as_select_for_update_i
 # --- A new lead in one statement resolves its campaign as the locked path does --------------
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(
+UTM_CASES = pytest.mark.parametrize(
     ("utm", "expected"),
     [("", "default"), ("nomatch", "default"), ("SUMMER", "summer"), ("  Summer ", "summer"), ("Winter", "winter")],
 )
-def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
-    from leads.services.capture import _resolve_campaign
 
+
+def utm_campaigns():
+    """Return the campaigns a utm key may pick, and a form defaulting to one of them."""
     campaigns = {
         "default": CampaignFactory(utm_campaign="default-one"),
         "blank": CampaignFactory(utm_campaign=""),  # a blank utm in the body must not pick it
         "summer": CampaignFactory(utm_campaign="summer"),
         "winter": CampaignFactory(utm_campaign="winter"),
     }
-    form = CaptureFormFactory(campaign=campaigns["default"])
+    return campaigns, CaptureFormFactory(campaign=campaigns["default"])
+
+
+@pytest.mark.postgres  # the one-statement insert is PostgreSQL's; elsewhere _resolve_campaign looks it up
+@pytest.mark.django_db
+@UTM_CASES
+def test_a_new_leads_campaign_is_looked_up_in_its_one_insert(utm, expected):
+    campaigns, form = utm_campaigns()
     with CaptureQueriesContext(connection) as ctx:
         result = lead_capture(data={"email": f"new-{expected}@example.com", "utm_campaign": utm}, form=form)
     # The campaign is looked up in the one INSERT, not by a statement of its own.
     assert result.created and [q[:5] for q in sql_of(ctx) if "campaigns_campaign" in q] == ["WITH "]
+    assert result.touchpoint.campaign_id == campaigns[expected].pk
+
+
+@pytest.mark.django_db
+@UTM_CASES
+def test_a_new_leads_campaign_is_the_utm_match_else_the_default(utm, expected):
+    from leads.services.capture import _resolve_campaign
+
+    campaigns, form = utm_campaigns()
+    result = lead_capture(data={"email": f"new-{expected}@example.com", "utm_campaign": utm}, form=form)
+    assert result.created
     lead = Lead.objects.get(pk=result.lead.pk)
     touch = Touchpoint.objects.get(lead=lead)
     assert lead.first_touch_campaign == lead.last_touch_campaign == touch.campaign == campaigns[expected]
@@ -375,6 +417,7 @@ def test_a_handler_failing_on_lead_created_leaves_no_lead():
     assert not Touchpoint.objects.exists()
 
 
+@pytest.mark.postgres  # the one-statement insert, and its autocommit, are PostgreSQL's
 @pytest.mark.django_db(transaction=True)
 def test_without_a_listener_that_acts_a_new_lead_is_one_statement_in_autocommit():
     from crm import events

@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from alignment.metrics import weekly_metrics
 from alignment.serializers import WeekErrorSerializer, WeeklyReportSerializer
 from crm.roles import ApiPerm, Perm
-from crm.weeks import InvalidWeek, Week
+from crm.weeks import FIRST_WEEK, LAST_WEEK, InvalidWeek, Week
 
 
 class WeeklyReportView(APIView):
@@ -29,12 +29,17 @@ class WeeklyReportView(APIView):
                 OpenApiParameter.QUERY,
                 required=False,
                 pattern=r"^\d{4}-W\d{2}$",
-                description="ISO week as YYYY-Www (e.g. 2026-W47, 2026-W53); default: the last complete week.",
+                description=(
+                    f"ISO week as YYYY-Www (e.g. 2026-W47, 2026-W53), from {FIRST_WEEK} to {LAST_WEEK} (the weeks "
+                    "of the dates Tandem stores); default: the last complete week."
+                ),
             )
         ],
         responses={
             200: WeeklyReportSerializer,
-            400: OpenApiResponse(WeekErrorSerializer, description="The week is malformed or does not exist."),
+            400: OpenApiResponse(
+                WeekErrorSerializer, description="The week is malformed, does not exist or is out of range."
+            ),
         },
         tags=["reports"],
     )

@@ -6,7 +6,7 @@ from decimal import Decimal
 from alignment.metrics import ATTRIBUTION_MODELS, money_str
 from alignment.metrics.contact import WITHIN_MINUTES
 from alignment.templatetags.tandem_metrics import channel_label, money, pct, reject_reason_label, status_label
-from crm.money import with_currency
+from crm.money import browser_money_format, with_currency
 
 FUNNEL_ORDER = ["new", "mql", "sal", "sql", "won", "lost", "recycled", "disqualified"]
 ATTRIBUTION_LABELS = {"first_touch": "First touch", "last_touch": "Last touch before SQL", "linear": "Linear"}
@@ -110,6 +110,7 @@ def chart_data(m):
     return {
         "week": m.week.label,
         "weeks": [point.week.label for point in weeks],
+        "money": browser_money_format(),
         "leadsBySource": [
             {"label": channel_label(source), "data": [point.new_leads_by_source.get(source, 0) for point in weeks]}
             for source in sources

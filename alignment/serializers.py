@@ -108,6 +108,9 @@ class WeeklyReportSerializer(serializers.Serializer):
     week = serializers.CharField(help_text="ISO week, YYYY-Www.")
     start = serializers.DateTimeField(help_text="Monday 00:00 in the server's TIME_ZONE.")
     end = serializers.DateTimeField(help_text="The next Monday 00:00 (exclusive).")
+    currency = serializers.CharField(
+        help_text="ISO 4217 code of every amount in the report (the team's CURRENCY setting), e.g. EUR."
+    )
     new_leads = NewLeadsSerializer()
     funnel = _Counts(help_text="Leads entering each status in the week.")
     handoffs = HandoffsSerializer()

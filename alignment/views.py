@@ -19,7 +19,7 @@ from alignment.models import Audience, Digest, DigestDelivery, QuarterlyGoal
 from campaigns.exporting import stream_csv
 from crm import roles
 from crm.roles import Perm, perm_required
-from crm.weeks import FIRST_YEAR, LAST_YEAR, InvalidWeek, Quarter, Week
+from crm.weeks import FIRST_WEEK, FIRST_YEAR, LAST_YEAR, InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -53,6 +53,7 @@ def home(request):
         "previous_week": week.previous(),
         "next_week": week.next() if week < current else None,
         "current_week": current,
+        "first_week": FIRST_WEEK,
         "last_complete_week": current.previous(),
     }
     return render(request, "alignment/home.html", context)

@@ -1,8 +1,9 @@
 """Money as people read it: the team's one currency (CURRENCY), formatted for the active language.
 
 Amounts are stored and exchanged (API, CSV) as plain decimals; pages, e-mails and digests show
-them with the currency through ``format_money`` (the ``money`` template filter), and a CSV names
-the currency in its header (``money_header``). The symbol, its place, the digits, grouping and
+them with the currency through ``format_money`` (the ``money`` template filter), charts through the
+browser's Intl.NumberFormat (``browser_money_format``), and a CSV names the currency in its header
+(``money_header``); the report API names it beside its amounts. The symbol, its place, the digits, grouping and
 decimal mark are the Unicode CLDR's for the active language, through Babel (en: €1,234.50;
 de: 1.234,50 €; en with CHF: CHF10.00).
 """
@@ -40,6 +41,16 @@ def format_money(amount, currency=None, *, language=None):
     value = value.quantize(Decimal(1).scaleb(-get_currency_precision(code)), rounding=ROUND_HALF_UP)
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     return format_currency(value, code, locale=translation.to_locale(language))
+
+
+def browser_money_format(*, language=None):
+    """Return what the browser's ``Intl.NumberFormat`` needs to show money as the pages do.
+
+    The currency and the active (or given) language as a BCP 47 locale (``en-US``, ``de``): charts
+    format their tooltips and axes with it, so they read like the tables beside them.
+    """
+    language = language or translation.get_language() or settings.LANGUAGE_CODE
+    return {"currency": settings.CURRENCY, "locale": translation.to_locale(language).replace("_", "-")}
 
 
 def money_header(column):

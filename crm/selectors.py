@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
@@ -35,12 +36,46 @@ def audit_entries(*, object_type="", object_id="", actor="", since=None, until=N
 
 def audit_trail_of(object_type, obj, *, limit=20):
     """Return the newest entries about the object and its parts, for the card on its page."""
-    return list(audit_entries(object_type=object_type, object_id=str(obj.pk))[:limit])
+    return audit_entries_shown(audit_entries(object_type=object_type, object_id=str(obj.pk))[:limit])
 
 
 def audit_trail_of_types(object_types, *, limit=20):
     """Return the newest entries about any object of these types (shared settings: scoring, the team)."""
-    return list(AuditEntry.objects.select_related("personal").filter(object_type__in=object_types)[:limit])
+    entries = AuditEntry.objects.select_related("personal").filter(object_type__in=object_types)
+    return audit_entries_shown(entries[:limit])
+
+
+# Fields whose values the trail keeps as a user's id (crm.audit.plain keeps a row as its key).
+AUDIT_USER_FIELDS = frozenset({"owner", "assigned_to", "responded_by", "updated_by"})
+
+
+def _user_id(name, value):
+    return value if name in AUDIT_USER_FIELDS and type(value) is int else None
+
+
+def audit_entries_shown(entries):
+    """Return the entries as a list, each with ``shown_changes``: its field changes, people by name.
+
+    The names of every user the entries mention are read in one query, however many entries
+    and people there are.
+    """
+    entries = list(entries)
+    changes = {entry.pk: entry.field_changes() for entry in entries}
+    ids = {_user_id(name, value) for rows in changes.values() for name, *values, _ in rows for value in values}
+    ids.discard(None)
+    names = dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username")) if ids else {}
+
+    def shown(name, value):
+        user_id = _user_id(name, value)
+        if user_id is None:
+            return value
+        return names.get(user_id, f"user {user_id} (deleted)")
+
+    for entry in entries:
+        entry.shown_changes = [
+            (name, shown(name, old), shown(name, new), erased) for name, old, new, erased in changes[entry.pk]
+        ]
+    return entries
 
 
 def _start_of(day):

@@ -14,6 +14,7 @@ from django.utils import timezone
 # The dates Tandem accepts for spend, campaigns and activities (README, "Dates"). A date outside
 # is a typing slip (0202 for 2026) or an attack on the week arithmetic, never a real record:
 # it would make reports span millennia and push week numbers past what the calendar can hold.
+# Defined here alone: crm.weeks derives from them the weeks and quarters a report may name.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 LATEST_DATE = datetime.date(2099, 12, 31)
 

@@ -11,11 +11,15 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from crm.validators import EARLIEST_DATE, LATEST_DATE
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-# The years a report may name. The figures of a week reach weeks and quarters around it (trends,
-# the quarter's goals), and the calendar ends at year 1 and 9999: a label at either end made
-# the dashboard, its CSV and the report API fail. Nobody sells in 1969 or 3000.
-FIRST_YEAR, LAST_YEAR = 1970, 2999
+# A report names a week that holds a date Tandem stores (crm.validators: EARLIEST_DATE to
+# LATEST_DATE), and a quarter of those years: outside them there is nothing to count. The
+# figures of a week also reach weeks and quarters around it (trends, the quarter's goals), and
+# the calendar ends at year 1 and 9999, where a label once made the dashboard, its CSV and the
+# report API fail. FIRST_WEEK and LAST_WEEK follow the class.
+FIRST_YEAR, LAST_YEAR = EARLIEST_DATE.year, LATEST_DATE.year
 
 
 class InvalidWeek(ValueError):
@@ -39,10 +43,13 @@ class Week:
         match = WEEK_RE.match((label or "").strip())
         if not match:
             raise InvalidWeek(f"{label!r} is not an ISO week; write it as YYYY-Www, e.g. 2026-W07.")
-        year = int(match.group(1))
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise InvalidWeek(f"{label!r} is out of range: reports cover {FIRST_YEAR} to {LAST_YEAR}.")
-        return cls(year, int(match.group(2)))
+        week = cls(int(match.group(1)), int(match.group(2)))
+        if not FIRST_WEEK <= week <= LAST_WEEK:
+            raise InvalidWeek(
+                f"{label!r} is out of range: reports cover {FIRST_WEEK} to {LAST_WEEK}, "
+                f"the weeks of {EARLIEST_DATE:%Y-%m-%d} to {LATEST_DATE:%Y-%m-%d}."
+            )
+        return week
 
     @classmethod
     def of_date(cls, day):
@@ -102,6 +109,9 @@ class Week:
 
     def contains(self, moment):
         return self.start <= moment < self.end
+
+
+FIRST_WEEK, LAST_WEEK = Week.of_date(EARLIEST_DATE), Week.of_date(LATEST_DATE)
 
 
 def _local_midnight(day):

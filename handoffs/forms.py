@@ -102,6 +102,21 @@ class InboxFilterForm(forms.Form):
         )
 
 
+class InboxPollForm(forms.Form):
+    """The inbox poll's query: the scope polled, and for the team view the last hand-off id the page knew."""
+
+    scope = forms.ChoiceField(required=False, choices=[("mine", "Mine"), ("team", "Team")])
+    after = forms.IntegerField(required=False, min_value=0)
+    seen = forms.CharField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        data["scope"] = data.get("scope") or "mine"  # the rep's own inbox polled without a scope before the team's did
+        if data["scope"] == "team" and data.get("after") is None and "after" not in self.errors:
+            self.add_error("after", "The team view polls for hand-offs after the last id it knew.")
+        return data
+
+
 class BoardFilterForm(forms.Form):
     rep = forms.ChoiceField(required=False, label="Rep")
 

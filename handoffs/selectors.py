@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -118,6 +118,11 @@ def handoffs_for_export(*, filters=HandoffFilter(), now=None):
     return queryset.select_related("lead", "lead__first_touch_campaign", "assigned_to", "created_by").order_by(
         "-created_at", "-pk"
     )
+
+
+def handoff_latest_id():
+    """Return the id of the newest hand-off (0 when there is none): the team view polls for those after it."""
+    return Handoff.objects.aggregate(latest=Max("pk"))["latest"] or 0
 
 
 def handoffs_unassigned(*, now=None):

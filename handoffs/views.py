@@ -7,6 +7,7 @@ message. An htmx request gets the changed fragment back; a plain form post a red
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +23,7 @@ from handoffs.forms import (
     BoardFilterForm,
     HandoffCreateForm,
     InboxFilterForm,
+    InboxPollForm,
     MoveForm,
     RejectForm,
     SalesRepForm,
@@ -79,12 +81,14 @@ def inbox(request):
             request.GET.get("apage")
         )
         context["pending_count"] = len(context["pending"])
-        context["seen"] = ",".join(str(handoff.pk) for handoff in context["pending"])
+        context["poll_query"] = _poll_query({"scope": "mine"}, seen=[handoff.pk for handoff in context["pending"]])
         return render(request, "handoffs/handoff_inbox.html", context)
 
     reps = list(services.sales_reps().order_by("username"))
     filter_form = InboxFilterForm(request.GET or None, reps=reps)
     filters = filter_form.to_filter() if request.GET else selectors.HandoffFilter()
+    # Read before the list: a hand-off made in between is both on the page and after the mark; ``seen`` holds it.
+    after = selectors.handoff_latest_id()
     pending_page = Paginator(selectors.handoffs_pending(filters=filters, now=now), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -103,6 +107,10 @@ def inbox(request):
         pending_count=pending_page.paginator.count,
         reps=reps,
         querystring=query.urlencode(),
+        poll_query=_poll_query(
+            {**query.dict(), "scope": "team", "after": after},
+            seen=[handoff.pk for handoff in pending_page.object_list],
+        ),
     )
     if can_assign:
         context["unassigned"] = list(selectors.handoffs_unassigned(now=now)[:PAGE_SIZE])
@@ -114,6 +122,14 @@ def _seen_ids(value):
     return {int(part) for part in value.split(",")[:MAX_SEEN] if part.isdigit()}
 
 
+def _poll_query(params, *, seen):
+    """Return the query of the inbox's poll: the page's scope and filters, and the ids of the cards shown."""
+    query = QueryDict(mutable=True)
+    query.update({key: value for key, value in params.items() if key not in ("seen", "page", "apage")})
+    query["seen"] = ",".join(str(pk) for pk in seen[:MAX_SEEN])
+    return query.urlencode(safe=",")
+
+
 # A rep's inbox holds their pending hand-offs unpaged; past this many the poll just stops marking cards new.
 MAX_SEEN = 500
 
@@ -121,19 +137,44 @@ MAX_SEEN = 500
 @perm_required(Perm.READ)
 @require_GET
 def inbox_updates(request):
-    """Answer the inbox's poll: the user's pending hand-offs not shown yet (``seen``), their count, the page title."""
+    """Answer the inbox's poll: the pending hand-offs not shown yet (``seen``), their count, the page title.
+
+    ``scope=mine`` polls the user's own pending hand-offs; ``scope=team`` the team view's, narrowed by the
+    same filters as the page and made after the newest hand-off the page knew (``after``). Each brings
+    only what a reload of the same page would show the user.
+    """
+    poll = InboxPollForm(request.GET)
+    if not poll.is_valid():
+        return HttpResponseBadRequest(_error_text(ValidationError(poll.errors)), content_type="text/plain")
     now = timezone.now()
-    pending = list(selectors.handoffs_pending_for(user=request.user, now=now))
-    seen = _seen_ids(request.GET.get("seen", ""))
-    context = {
-        "now": now,
-        "scope": "mine",
-        "new": _mark_answerable(request.user, [handoff for handoff in pending if handoff.pk not in seen]),
-        "was_empty": not seen,
-        "pending_count": len(pending),
-        "seen": ",".join(str(handoff.pk) for handoff in pending[:MAX_SEEN]),
-        "reject_reasons": Handoff.RejectReason.choices,
-    }
+    user = request.user
+    scope = poll.cleaned_data["scope"]
+    seen = _seen_ids(poll.cleaned_data["seen"])
+    context = {"now": now, "scope": scope, "was_empty": not seen, "reject_reasons": Handoff.RejectReason.choices}
+    if scope == "mine":
+        pending = list(selectors.handoffs_pending_for(user=user, now=now))
+        new = [handoff for handoff in pending if handoff.pk not in seen]
+        seen_now = [handoff.pk for handoff in pending]
+        context.update(pending_count=len(pending), poll_query=_poll_query({"scope": "mine"}, seen=seen_now))
+    else:
+        reps = list(services.sales_reps().order_by("username"))
+        filters = InboxFilterForm(request.GET, reps=reps).to_filter()
+        pending = selectors.handoffs_pending(filters=filters, now=now)
+        after = poll.cleaned_data["after"]
+        # Bounded like ``seen``: past MAX_SEEN new cards since the page opened, only the count moves.
+        room = max(MAX_SEEN - len(seen), 0)
+        new = list(pending.filter(pk__gt=after).exclude(pk__in=seen)[:room])
+        can_assign = roles.has_perm(user, Perm.ASSIGN_HANDOFFS)
+        context.update(
+            pending_count=pending.count(),
+            can_assign=can_assign,
+            reps=reps if can_assign else [],
+            poll_query=_poll_query(
+                {**request.GET.dict(), "scope": "team", "after": after},
+                seen=[*sorted(seen), *(handoff.pk for handoff in new)],
+            ),
+        )
+    context["new"] = _mark_answerable(user, new)
     return render(request, "handoffs/_inbox_updates.html", context)
 
 

@@ -15,7 +15,7 @@ from campaigns.exporting import stream_csv
 from crm.errors import Refused
 from crm.models import AuditEntry
 from crm.roles import Perm, perm_required
-from crm.selectors import audit_entries
+from crm.selectors import audit_entries, audit_entries_shown
 from leads.models import Lead
 from privacy.forms import AuditFilterForm, EraseConfirmForm, FindPersonForm
 from privacy.selectors import person_by_email
@@ -40,6 +40,7 @@ def audit_list(request):
     """List the audit trail, filtered by object, actor and dates, a page at a time."""
     form, entries = _filtered(request)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = audit_entries_shown(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "privacy/audit_list.html", {"form": form, "page": page, "querystring": query.urlencode()})

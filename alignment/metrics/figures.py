@@ -4,6 +4,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
+
 from campaigns.models import Channel
 from crm.weeks import Quarter, Week
 from leads.models import Lead
@@ -216,6 +218,7 @@ class WeeklyMetrics:
             "week": self.week.label,
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
+            "currency": settings.CURRENCY,
             "new_leads": {
                 "total": self.new_leads.total,
                 "by_source": dict(self.new_leads.by_source),

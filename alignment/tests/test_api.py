@@ -24,10 +24,29 @@ def test_the_report_returns_the_weeks_numbers(client, users, week_data):
     assert data["new_leads"]["total"] == 5
     assert data["outcomes"]["revenue"] == "1000.00"
     assert data["service_level"]["breaches"] == 2
+    assert data["currency"] == "EUR"
     assert set(data) == {
-        "week", "start", "end", "new_leads", "funnel", "handoffs", "service_level", "outcomes", "campaigns",
+        "week", "start", "end", "currency", "new_leads", "funnel", "handoffs", "service_level", "outcomes", "campaigns",
         "capacity", "first_contact", "trend",
     }  # fmt: skip
+
+
+def test_the_report_names_the_teams_currency_of_its_amounts(client, users, settings):
+    settings.CURRENCY = "CHF"
+    client.force_login(users["marketing"])
+    data = client.get(URL, {"week": "2026-W10"}).json()
+    assert data["currency"] == "CHF"
+    assert data["outcomes"]["revenue"] == "0.00"  # the amounts stay plain decimals
+
+
+def test_the_schema_documents_every_key_of_the_report(client, users):
+    client.force_login(users["marketing"])
+    data = client.get(URL, {"week": "2026-W10"}).json()
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    report = schema["components"]["schemas"]["WeeklyReport"]
+    assert set(report["properties"]) == set(data)
+    assert report["properties"]["currency"]["type"] == "string"
+    assert "currency" in report["required"]
 
 
 def test_without_a_week_the_report_is_the_last_complete_week(client, users, week_data):

@@ -299,3 +299,15 @@ def test_working_hours_that_make_no_day_are_refused(client, users):
     assert response.status_code == 200
     assert set(response.context["level_form"].errors) == {"time_zone", "working_days", "day_ends_at", "holidays"}
     assert ServiceLevel.current().working_days == "12345"
+
+
+@pytest.mark.parametrize(("currency", "language", "locale"), [("CHF", "en-us", "en-US"), ("EUR", "de", "de")])
+def test_the_charts_get_the_teams_currency_and_the_pages_locale_for_their_money(
+    client, users, settings, currency, language, locale
+):
+    settings.CURRENCY = currency
+    settings.LANGUAGE_CODE = language
+    client.force_login(users["managers"])
+    html = client.get("/").content.decode()
+    charts = json.loads(re.search(r'id="dashboard-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert charts["money"] == {"currency": currency, "locale": locale}

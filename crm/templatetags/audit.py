@@ -40,21 +40,9 @@ def audit_card_of_types(context, object_types):
     }
 
 
-# Fields whose values the trail keeps as a user's id (crm.audit.plain keeps a row as its key).
-USER_FIELDS = frozenset({"owner", "assigned_to", "responded_by", "updated_by"})
-
-
-@register.simple_tag(takes_context=True)
-def audit_value(context, name, value):
-    """Show one old or new value of an entry: a user's id as the user's name, nothing as a dash."""
+@register.filter
+def audit_value(value):
+    """Show one old or new value of an entry, nothing as a dash."""
     if value is None or value == "":
         return "—"
-    if name in USER_FIELDS and isinstance(value, int):
-        from django.contrib.auth import get_user_model
-
-        names = context.render_context.setdefault("audit_user_names", {})
-        if value not in names:
-            user = get_user_model().objects.filter(pk=value).only("username").first()
-            names[value] = user.username if user is not None else f"user {value} (deleted)"
-        return names[value]
     return value

@@ -7,7 +7,11 @@
   var data = JSON.parse(dataNode.textContent);
   var palette = ["#0d6efd", "#20c997", "#fd7e14", "#6f42c1", "#d63384", "#198754", "#ffc107", "#0dcaf0", "#6c757d", "#dc3545", "#6610f2"];
   var percent = function (value) { return value === null || value === undefined ? "—" : Math.round(value * 100) + "%"; };
-  var money = function (value) { return Number(value).toLocaleString(undefined, {minimumFractionDigits: 2, maximumFractionDigits: 2}); };
+  // Money in the team's currency, for the page's language (data.money: crm.money.browser_money_format), as the
+  // tables show it: the currency's own decimals in tooltips, none on an axis's whole steps.
+  var moneyFull = new Intl.NumberFormat(data.money.locale, {style: "currency", currency: data.money.currency});
+  var moneyWhole = new Intl.NumberFormat(data.money.locale, {style: "currency", currency: data.money.currency, minimumFractionDigits: 0, maximumFractionDigits: 0});
+  var money = function (value) { return moneyFull.format(value); };
   Chart.defaults.maintainAspectRatio = false;
   Chart.defaults.animation = false;
 
@@ -90,8 +94,8 @@
     data: {labels: data.attribution.labels, datasets: [{label: data.attribution.models.first_touch.label, data: data.attribution.models.first_touch.data, backgroundColor: palette[3]}]},
     options: {
       indexAxis: "y",
-      plugins: {legend: {display: false}, tooltip: {callbacks: {label: function (ctx) { return money(ctx.parsed.x); }}}},
-      scales: {x: {beginAtZero: true}}
+      plugins: {legend: {display: false}, tooltip: {callbacks: {label: function (ctx) { return ctx.dataset.label + ": " + money(ctx.parsed.x); }}}},
+      scales: {x: {beginAtZero: true, ticks: {callback: function (value) { return (Number.isInteger(value) ? moneyWhole : moneyFull).format(value); }}}}
     }
   });
 

@@ -66,3 +66,28 @@ def test_the_speed_to_lead_chart_and_table_draw_in_working_minutes(page, sign_in
     card.screenshot(path=tmp_path / "speed-to-lead.png")  # kept under pytest's basetemp, to look at
     page.screenshot(path=tmp_path / "dashboard.png", full_page=True)
     assert page.js_errors == []
+
+
+def test_the_revenue_chart_shows_money_in_the_teams_currency(page, sign_in, users, week, settings, tmp_path):
+    settings.CURRENCY = "CHF"
+    sign_in(page, users["managers"].username)
+    page.goto("/?week=2026-W10")
+    page.wait_for_selector("body[data-dashboard-ready=true]")
+    # Hover the first bar as a person would, then read the tooltip Chart.js drew on the canvas.
+    point = page.evaluate(
+        "() => { const chart = Chart.getChart('chart-attribution'), values = chart.data.datasets[0].data;"
+        " const bar = chart.getDatasetMeta(0).data[values.indexOf(Math.max(...values))].getCenterPoint();"
+        " return {x: bar.x, y: bar.y}; }"
+    )
+    page.locator("#chart-attribution").scroll_into_view_if_needed()
+    box = page.locator("#chart-attribution").bounding_box()
+    page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_function("() => Chart.getChart('chart-attribution').tooltip.opacity > 0")
+    tooltip = page.evaluate("() => Chart.getChart('chart-attribution').tooltip.body[0].lines[0]")
+    axis = page.evaluate("() => Chart.getChart('chart-attribution').scales.x.ticks.map((tick) => tick.label)")
+    expected = page.evaluate("() => new Intl.NumberFormat('en-US', {style: 'currency', currency: 'CHF'}).format(1000)")
+    assert tooltip == f"First touch: {expected}"
+    assert "CHF" in tooltip and "1,000.00" in tooltip
+    assert axis and all(label.startswith("CHF") for label in axis)
+    page.locator("#chart-attribution").screenshot(path=tmp_path / "revenue-tooltip.png")
+    assert page.js_errors == []

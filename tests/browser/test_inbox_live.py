@@ -44,3 +44,24 @@ def test_a_new_hand_off_shows_up_in_the_open_inbox_and_the_title_counts_it(page,
     expect(page).to_have_title("(1) Hand-offs · Tandem", timeout=15_000)
     assert Lead.objects.get(pk=second.lead_id).status == Lead.Status.SAL
     assert page.js_errors == []
+
+
+def test_the_managers_team_view_polls_too_and_keeps_its_filter(page, sign_in, users):
+    waiting = hand_off(users, "Old")
+    sign_in(page, users["managers"].username)
+    page.goto(f"/handoffs/?scope=team&rep={users['sales'].pk}")
+    expect(page).to_have_title("(1) Hand-offs · Tandem")
+    page.evaluate("window.__notReloaded = true")
+
+    fresh = hand_off(users, "Ada")
+    hand_off(users, "Someone", rep="sales2")  # outside the rep filter: counted nowhere on this page
+    card = page.locator(f"#handoff-{fresh.pk}")
+    card.wait_for()
+    expect(page).to_have_title("(2) Hand-offs · Tandem", timeout=15_000)
+    assert card.get_by_test_id("new-badge").is_visible()
+    assert page.locator("#pending-total").inner_text() == "2"
+    assert page.locator(f"#handoff-{waiting.pk}").count() == 1 and "Someone" not in page.content()
+    # The manager's new card offers reassignment, like the cards the page was drawn with.
+    assert card.get_by_role("button", name="Reassign").is_visible()
+    assert page.evaluate("window.__notReloaded") is True
+    assert page.js_errors == []

@@ -11,7 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-FAR_OFF_WEEKS = ("0001-W01", "9999-W52", "1969-W01", "3000-W01")
+# The calendar's ends, and the weeks just outside those holding a storable date (2000-01-01 to 2099-12-31).
+FAR_OFF_WEEKS = ("0001-W01", "9999-W52", "1970-W02", "2999-W51", "1999-W51", "2100-W01")
 
 
 @pytest.fixture
@@ -36,16 +37,53 @@ def test_a_far_off_week_is_refused_by_the_csv_and_the_api_and_explained_on_the_d
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("label", ("0001-Q1", "9999-Q4"))
+@pytest.mark.parametrize("label", ("0001-Q1", "9999-Q4", "1999-Q4", "2100-Q1"))
 def test_a_far_off_quarter_shows_the_current_one(manager, label):
-    assert manager.get(reverse("team-settings"), {"quarter": label}).status_code == 200
+    from crm.weeks import Quarter, Week
+
+    page = manager.get(reverse("team-settings"), {"quarter": label})
+    assert page.status_code == 200
+    assert page.context["quarter"] == Quarter.of_week(Week.current())
 
 
 @pytest.mark.django_db
-def test_the_weeks_at_the_ends_of_the_range_still_report(manager):
-    for label in ("1970-W02", "2999-W51"):
-        assert manager.get("/api/v1/reports/weekly/", {"week": label}).status_code == 200
-        assert manager.get(reverse("dashboard-campaigns-csv"), {"week": label}).status_code == 200
+@pytest.mark.parametrize("label", ("2000-Q1", "2099-Q4"))
+def test_the_quarters_at_the_ends_of_the_range_open(manager, label):
+    assert manager.get(reverse("team-settings"), {"quarter": label}).context["quarter"].label == label
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("label", "first_day", "last_day"),
+    # The first week holds 2000-01-01 (a Saturday), the last 2099-12-31 (a Thursday).
+    (("1999-W52", "2000-01-01", "2000-01-02"), ("2099-W53", "2099-12-28", "2099-12-31")),
+)
+def test_the_weeks_at_the_ends_of_the_stored_dates_report_on_every_path(manager, label, first_day, last_day):
+    from crm.validators import EARLIEST_DATE, LATEST_DATE
+    from crm.weeks import Week
+
+    week = Week.parse(label)
+    assert week.first_day <= EARLIEST_DATE <= week.last_day or week.first_day <= LATEST_DATE <= week.last_day
+    assert f"{max(week.first_day, EARLIEST_DATE)}" == first_day and f"{min(week.last_day, LATEST_DATE)}" == last_day
+    page = manager.get(reverse("home"), {"week": label})
+    assert page.status_code == 200 and page.context["m"].week == week
+    assert "out of range" not in page.content.decode()
+    assert 'min="1999-W52"' in page.content.decode()  # the week picker offers no week before the first
+    assert manager.get(reverse("dashboard-campaigns-csv"), {"week": label}).status_code == 200
+    api = manager.get("/api/v1/reports/weekly/", {"week": label})
+    assert api.status_code == 200 and api.json()["week"] == label
+
+
+def test_reports_cover_exactly_the_weeks_of_the_dates_tandem_stores():
+    from crm.validators import EARLIEST_DATE, LATEST_DATE
+    from crm.weeks import FIRST_WEEK, LAST_WEEK, InvalidWeek, Week
+
+    assert (FIRST_WEEK.label, LAST_WEEK.label) == ("1999-W52", "2099-W53")
+    assert FIRST_WEEK.previous().last_day < EARLIEST_DATE <= FIRST_WEEK.last_day
+    assert LAST_WEEK.first_day <= LATEST_DATE < LAST_WEEK.next().first_day
+    for outside in (FIRST_WEEK.previous(), LAST_WEEK.next()):
+        with pytest.raises(InvalidWeek, match="out of range"):
+            Week.parse(outside.label)
 
 
 @pytest.mark.django_db

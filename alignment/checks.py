@@ -3,22 +3,36 @@
 from django.conf import settings
 from django.core import checks
 
+from crm import outbound
+from crm.checks import claim_outlives_redelivery
+
 
 @checks.register()
 def digest_claim_outlives_redelivery(app_configs, **kwargs):
-    """Refuse a DIGEST_CLAIM_TIMEOUT that ends before the broker may redeliver a claimed delivery's task.
+    """Refuse a DIGEST_CLAIM_TIMEOUT that ends before the broker may redeliver a claimed delivery's task."""
+    return claim_outlives_redelivery(setting="DIGEST_CLAIM_TIMEOUT", check_id="alignment.E001", what="digest")
 
-    The broker hands an unacknowledged task to another worker after BROKER_VISIBILITY_TIMEOUT; the task
-    may then run as late as CELERY_TASK_TIME_LIMIT after that. A claim must still hold then.
+
+@checks.register()
+def digest_webhooks_reachable(app_configs, **kwargs):
+    """Warn when a digest webhook set in the environment names a private or loopback host the guard will refuse.
+
+    Only what the URL itself says counts (a literal address, ``localhost``): a check at start-up resolves
+    no host name, and crm.outbound checks the resolved addresses again before every post.
     """
-    redelivered_by = settings.BROKER_VISIBILITY_TIMEOUT + settings.CELERY_TASK_TIME_LIMIT
-    if redelivered_by < settings.DIGEST_CLAIM_TIMEOUT:
+    if settings.WEBHOOK_ALLOW_PRIVATE:
         return []
-    return [
-        checks.Error(
-            f"DIGEST_CLAIM_TIMEOUT ({settings.DIGEST_CLAIM_TIMEOUT} s) must be longer than BROKER_VISIBILITY_TIMEOUT "
-            f"plus the task time limit ({redelivered_by} s): a redelivered digest task would find its claim expired.",
-            hint=f"Set DIGEST_CLAIM_TIMEOUT above {redelivered_by}, or unset it (twice BROKER_VISIBILITY_TIMEOUT).",
-            id="alignment.E001",
-        )
-    ]
+    warnings = []
+    for audience, url in sorted((getattr(settings, "DIGEST_WEBHOOKS", {}) or {}).items()):
+        if url and outbound.names_private_host(url):
+            variable = f"DIGEST_WEBHOOK_{audience.upper()}"
+            warnings.append(
+                checks.Warning(
+                    f"{variable} points to a private or loopback address while WEBHOOK_ALLOW_PRIVATE is off: "
+                    f"every {audience} digest posted there fails.",
+                    hint=f"Set WEBHOOK_ALLOW_PRIVATE=1 for a receiver on your own network, or give {variable} "
+                    "a public https:// address.",
+                    id="alignment.W001",
+                )
+            )
+    return warnings

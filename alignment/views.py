@@ -21,6 +21,7 @@ from crm import roles
 from crm.roles import Perm, perm_required
 from crm.weeks import FIRST_WEEK, FIRST_YEAR, LAST_YEAR, InvalidWeek, Quarter, Week
 from handoffs.models import ServiceLevel
+from handoffs.selectors import undelivered_alerts
 
 QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -81,7 +82,7 @@ def _quarter_from(request):
 @perm_required(Perm.MANAGE_TEAM)
 @require_http_methods(["GET", "POST"])
 def team_settings(request):
-    """Let managers edit the service level and the goals of a quarter."""
+    """Let managers edit the service level and the goals of a quarter, and see the hand-off alerts not delivered."""
     quarter = _quarter_from(request)
     level = ServiceLevel.current()
     goal = QuarterlyGoal.objects.filter(year=quarter.year, quarter=quarter.number).first()
@@ -111,6 +112,7 @@ def team_settings(request):
         "level_form": level_form,
         "goal_form": goal_form,
         "quarters": [{"quarter": q, "goal": goals.get((q.year, q.number))} for q in quarters],
+        "undelivered": undelivered_alerts(),
     }
     return render(request, "alignment/team_settings.html", context)
 

@@ -87,6 +87,43 @@ def public_address(address):
     return ip.is_global and not refused
 
 
+LOOPBACK_NAMES = ("localhost", "localhost.")
+NUMERIC_HOST = set("0123456789abcdefxABCDEFX.")
+
+
+def literal_address(host):
+    """Return the address a host name spells out itself (IPv4, IPv6 or inet_aton's 127.1, 0x7f.1), or None.
+
+    A pure parse, never a DNS look-up: what getaddrinfo would answer for a numeric host without asking.
+    """
+    try:
+        return str(ipaddress.ip_address(host.split("%", 1)[0]))
+    except ValueError:
+        pass
+    if host and set(host) <= NUMERIC_HOST:
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def names_private_host(url):
+    """Return whether ``url``'s host, by its spelling alone, is ``localhost`` or a literal address that is not public.
+
+    Resolves nothing (for start-up checks); a host name that resolves to a private address is caught
+    by check_public_url when the post is made.
+    """
+    try:
+        host = (urlsplit(url or "").hostname or "").lower()
+    except ValueError:  # a malformed IPv6 literal: check_public_url refuses it anyway
+        return False
+    if host in LOOPBACK_NAMES or host.rstrip(".").endswith(".localhost"):
+        return True
+    address = literal_address(host)
+    return address is not None and not public_address(address)
+
+
 def check_public_url(url, *, allow_private):
     """Return the Target of ``url``; raise Refused unless it is http(s) to a host whose every address is public.
 

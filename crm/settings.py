@@ -331,6 +331,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 5, minimum=1)
 # 1: users may point their webhook at private or loopback addresses (a receiver inside the team's network).
 ALERT_WEBHOOK_ALLOW_PRIVATE = env_bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
+# An alert claimed this many seconds ago whose sender never reported back (a worker killed mid-send) is "outcome
+# unknown", never re-sent: the claim must outlive the broker's redelivery (handoffs.checks refuses a shorter one).
+ALERT_CLAIM_TIMEOUT = env_int("ALERT_CLAIM_TIMEOUT", 2 * BROKER_VISIBILITY_TIMEOUT, minimum=1)
 
 # --- Auth ---------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

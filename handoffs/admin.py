@@ -68,7 +68,7 @@ class SalesRepAdmin(admin.ModelAdmin):
 
 class NotificationInline(admin.TabularInline):
     model = Notification
-    fields = ["kind", "recipient", "channel", "state", "attempts", "created_at", "sent_at", "last_error"]
+    fields = ["kind", "recipient", "channel", "state", "attempts", "created_at", "claimed_at", "sent_at", "last_error"]
     readonly_fields = fields
     can_delete = False
     extra = 0

@@ -6,7 +6,7 @@ class HandoffsConfig(AppConfig):
     verbose_name = "Hand-offs"
 
     def ready(self):
-        from handoffs import receivers
+        from handoffs import checks, receivers  # noqa: F401  (checks registers the system checks)
         from handoffs.timeline import handoff_entries
         from leads.signals import contact_logged, lead_became_mql, leads_became_mql
         from leads.timeline import register_source

@@ -219,6 +219,9 @@ class Notification(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the last sender claimed the row (moved it to SENDING): a claim older than ALERT_CLAIM_TIMEOUT
+    # whose sender never reported back is marked UNKNOWN by the periodic scan.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,7 +7,11 @@ back to SENDING with a conditional update (compare and swap) — and sends only 
 won, so a retried task, a redelivered message or two workers running the periodic scan at
 once never send anything twice. A SENT row is never claimed again, and neither is an UNKNOWN
 one: its send broke after the whole message went out (crm.delivery.MayHaveArrived: the mail
-server or the webhook may have it), so a retry could tell the person twice.
+server or the webhook may have it), so a retry could tell the person twice. A claim whose sender
+never reported back (its worker was killed mid-send) is held until ALERT_CLAIM_TIMEOUT, longer
+than the broker takes to redeliver the task (handoffs.checks), so the redelivered task finds it
+held and sends nothing; after that the every-minute scan marks it UNKNOWN for the same reason.
+Team settings lists the alerts not delivered (failed or unknown) to managers.
 
 Outside the team's working hours alerts wait (a HELD row) unless the team chose to be alerted
 at any hour (ServiceLevel.alerts_outside_working_hours); the every-minute scan sends them
@@ -113,20 +117,47 @@ def notification_hold(*, handoff, kind, recipient, channel, now):
 
 def notification_claim(*, handoff, kind, recipient, channel=Channel.EMAIL, now=None):
     """Claim the message for this sender and return its row, or None when it is sent or being sent already."""
+    now = now or timezone.now()
     key = {"handoff": handoff, "kind": kind, "recipient": recipient, "channel": channel}
     try:
         # A savepoint, so that losing the race to the unique constraint leaves the caller's transaction usable.
         with transaction.atomic():
-            return Notification.objects.create(**key, state=State.SENDING, attempts=1, created_at=now or timezone.now())
+            return Notification.objects.create(**key, state=State.SENDING, attempts=1, created_at=now, claimed_at=now)
     except IntegrityError:
         pass
     # Only a FAILED or HELD row is taken back, and only by one sender: the update is conditional.
     won = Notification.objects.filter(**key, state__in=[State.FAILED, State.HELD]).update(
-        state=State.SENDING, attempts=F("attempts") + 1
+        state=State.SENDING, attempts=F("attempts") + 1, claimed_at=now
     )
     if not won:
+        # A redelivered task of a sender that died: its claim holds, or its outcome is now unknown.
+        expired_claims_mark_unknown(now=now, notifications=Notification.objects.filter(**key))
         return None
     return Notification.objects.get(**key)
+
+
+def claim_timeout():
+    """Return how long a claim holds: longer than a task may run and than the broker takes to redeliver it."""
+    return datetime.timedelta(seconds=settings.ALERT_CLAIM_TIMEOUT)
+
+
+EXPIRED_CLAIM_ERROR = "The sender stopped after claiming it: it may or may not have arrived. It is not sent again."
+
+
+def expired_claims_mark_unknown(*, now=None, notifications=None):
+    """Mark the alerts claimed longer than the claim timeout ago, whose sender never reported, UNKNOWN; return how many.
+
+    The person may have the alert (the worker may have died after the mail server had it), so nothing
+    sends it again; Team settings lists it for managers.
+    """
+    now = now or timezone.now()
+    notifications = Notification.objects.all() if notifications is None else notifications
+    marked = notifications.filter(state=State.SENDING, claimed_at__lt=now - claim_timeout()).update(
+        state=State.UNKNOWN, last_error=EXPIRED_CLAIM_ERROR
+    )
+    if marked:
+        log.warning("%s hand-off alerts have an unknown outcome: their sender stopped mid-send", marked)
+    return marked
 
 
 def _context(handoff, recipient, now):

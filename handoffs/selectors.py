@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import BooleanField, Case, Count, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from handoffs.models import Handoff, SalesRep, ServiceLevel
+from handoffs.models import Handoff, Notification, SalesRep, ServiceLevel
+from handoffs.notifications import MAX_ATTEMPTS
 from handoffs.services import sales_reps
 from leads.models import OPEN_STATUSES, Lead, Touchpoint
 
@@ -21,6 +22,9 @@ RECENT_TOUCH_DAYS = 30
 CLOSED_DAYS = 30
 BOARD_STATUSES = (Lead.Status.SAL, Lead.Status.SQL, Lead.Status.WON, Lead.Status.LOST)
 BOARD_CARDS_PER_COLUMN = 100
+# Team settings lists the alerts not delivered of the last UNDELIVERED_ALERT_DAYS, the newest first.
+UNDELIVERED_ALERT_DAYS = 30
+UNDELIVERED_ALERTS_SHOWN = 20
 
 
 def _count_subquery(queryset, outer_field):
@@ -246,3 +250,37 @@ def pipeline_board(*, owner=None, now=None, per_column=BOARD_CARDS_PER_COLUMN):
         column.cards = cards
         columns.append(column)
     return columns
+
+
+@dataclass
+class UndeliveredAlerts:
+    """The alerts of the last ``days`` that did not arrive, or may not have: counts and the newest rows."""
+
+    days: int
+    failed: int
+    unknown: int
+    rows: list
+
+    @property
+    def total(self):
+        return self.failed + self.unknown
+
+
+def undelivered_alerts(*, now=None, days=UNDELIVERED_ALERT_DAYS, limit=UNDELIVERED_ALERTS_SHOWN):
+    """Return the failed and unknown-outcome alerts raised in the last ``days``, each marked if it is retried."""
+    now = now or timezone.now()
+    State = Notification.State
+    undelivered = Notification.objects.filter(
+        state__in=[State.FAILED, State.UNKNOWN], created_at__gte=now - datetime.timedelta(days=days)
+    )
+    counts = dict(undelivered.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    # The periodic scan tries a failed alert again while its hand-off waits and it has attempts left.
+    retried = Q(state=State.FAILED, attempts__lt=MAX_ATTEMPTS, handoff__outcome=Handoff.Outcome.PENDING)
+    rows = (
+        undelivered.select_related("handoff__lead", "recipient")
+        .annotate(retried=Case(When(retried, then=Value(True)), default=Value(False), output_field=BooleanField()))
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return UndeliveredAlerts(
+        days=days, failed=counts.get(State.FAILED, 0), unknown=counts.get(State.UNKNOWN, 0), rows=list(rows)
+    )

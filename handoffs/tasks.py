@@ -44,7 +44,11 @@ def send_handoff_notification(handoff_id, kind, recipient_id, channel="email"):
 
 @shared_task(name="handoffs.tasks.send_handoff_reminders", autoretry_for=(OperationalError,), max_retries=2)
 def send_handoff_reminders():
-    """Queue the reminders before accept deadlines, the breach alerts to managers and held alerts that are due now."""
+    """Queue the reminders before accept deadlines, the breach alerts to managers and held alerts that are due now.
+
+    Alerts whose sender died mid-send longer than ALERT_CLAIM_TIMEOUT ago are marked unknown first.
+    """
+    notifications.expired_claims_mark_unknown()
     due = notifications.notifications_due()
     for handoff_id, kind, recipient_id, channel in due:
         send_handoff_notification.delay(handoff_id, kind, recipient_id, channel)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from alignment import digests
 from alignment.models import Digest, DigestDelivery
 from alignment.tasks import deliver_digest, send_unsent_digests
-from alignment.tests.mail_backends import DyingBackend, WorkerKilled
+from crm.tests.mail_backends import DyingBackend, WorkerKilled
 from crm.weeks import Week
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def _killed_mid_send(now):
 
 
 def test_the_redelivered_task_of_a_killed_worker_sends_nothing_again(digest_week, settings):
-    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.DyingBackend"
+    settings.EMAIL_BACKEND = "crm.tests.mail_backends.DyingBackend"
     victim = _killed_mid_send(digest_week["now"])
     assert sorted(m.to[0] for m in mail.outbox) == ["max@example.com", "mia@example.com", "sue@example.com"]
 
@@ -75,7 +75,7 @@ def test_the_redelivered_task_of_a_killed_worker_sends_nothing_again(digest_week
 def test_an_expired_claim_is_marked_unknown_and_never_resent_on_its_own(
     digest_week, settings, client, users, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.DyingBackend"
+    settings.EMAIL_BACKEND = "crm.tests.mail_backends.DyingBackend"
     victim = _killed_mid_send(digest_week["now"])
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
@@ -100,7 +100,7 @@ def test_an_expired_claim_is_marked_unknown_and_never_resent_on_its_own(
 def test_a_manager_resends_unknown_deliveries_explicitly(
     digest_week, settings, users, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_BACKEND = "alignment.tests.mail_backends.DyingBackend"
+    settings.EMAIL_BACKEND = "crm.tests.mail_backends.DyingBackend"
     victim = _killed_mid_send(digest_week["now"])
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with _at(digest_week["now"] + digests.claim_timeout() * 2):

@@ -175,3 +175,13 @@ def test_the_api_rotates_and_answers_the_new_secret_once(users):
     assert "secret" not in read and old not in json.dumps(read) and endpoint.secret not in json.dumps(read)
     assert read["previous_secret_expires_at"] == body["previous_secret_expires_at"]
     assert api.post("/api/v1/webhooks/999999/rotate-secret/").status_code == 404
+
+
+def test_the_admin_shows_neither_secret(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw")
+    client.force_login(admin)
+    endpoint = WebhookEndpointFactory()
+    services.endpoint_rotate_secret(endpoint=endpoint, actor=admin)
+    endpoint.refresh_from_db()
+    page = client.get(reverse("admin:integrations_webhookendpoint_change", args=[endpoint.pk])).content.decode()
+    assert endpoint.secret not in page and endpoint.previous_secret not in page

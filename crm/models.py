@@ -25,6 +25,7 @@ class AuditEntry(models.Model):
         SALES_REP = "sales_rep", "Sales rep settings"
         ROLE = "role", "Roles of a user"
         TOKEN = "token", "API token"
+        WEBHOOK_ENDPOINT = "webhook_endpoint", "Webhook endpoint"
 
     class ActorKind(models.TextChoices):
         USER = "user", "User"

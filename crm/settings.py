@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
 WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
 WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60, minimum=1)
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# After a secret is rotated, deliveries carry a signature with the previous secret too for this long (0: none).
+WEBHOOK_SECRET_GRACE_HOURS = env_int("WEBHOOK_SECRET_GRACE_HOURS", 24, minimum=0)
 
 # --- E-mail -------------------------------------------------------------------
 EMAIL_URL = env_str("EMAIL_URL")

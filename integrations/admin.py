@@ -8,7 +8,9 @@ from integrations.services import subscriptions
 class WebhookEndpointAdmin(admin.ModelAdmin):
     list_display = ["url", "format", "active", "owner", "failing_since"]
     list_filter = ["active", "format"]
-    exclude = ["secret"]  # the signing secret stays on the endpoint's page, not in the admin
+    # The signing secrets stay on the endpoint's page, not in the admin; rotation is a service (audited).
+    exclude = ["secret", "previous_secret"]
+    readonly_fields = ["previous_secret_expires_at"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

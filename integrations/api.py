@@ -1,6 +1,8 @@
-"""The webhooks API: managers register endpoints and read their deliveries (same services as the pages)."""
+"""The webhooks API: managers register endpoints, rotate their secrets, read and resend their deliveries (same services
+as the pages)."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,12 +33,34 @@ class EndpointSerializer(serializers.ModelSerializer):
             "failing_since",
             "disabled_at",
             "disabled_reason",
+            "previous_secret_expires_at",
         ]
-        read_only_fields = ["id", "owner", "created_at", "failing_since", "disabled_at", "disabled_reason"]
+        read_only_fields = [
+            "id",
+            "owner",
+            "created_at",
+            "failing_since",
+            "disabled_at",
+            "disabled_reason",
+            "previous_secret_expires_at",
+        ]
+        extra_kwargs = {
+            "previous_secret_expires_at": {
+                "help_text": "Until when deliveries also carry a signature with the secret replaced by the last "
+                "rotation (null: only the current secret signs)."
+            }
+        }
 
 
 class EndpointCreatedSerializer(EndpointSerializer):
     secret = serializers.CharField(read_only=True, help_text="Signs the deliveries; shown in this answer only.")
+
+    class Meta(EndpointSerializer.Meta):
+        fields = [*EndpointSerializer.Meta.fields, "secret"]
+
+
+class EndpointRotatedSerializer(EndpointSerializer):
+    secret = serializers.CharField(read_only=True, help_text="The new signing secret; shown in this answer only.")
 
     class Meta(EndpointSerializer.Meta):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
@@ -107,3 +131,33 @@ class EndpointViewSet(
     def deliveries(self, request, pk=None):
         endpoint = self.get_object()
         return Response(DeliverySerializer(selectors.endpoint_deliveries(endpoint), many=True).data)
+
+    @extend_schema(
+        summary="Rotate the endpoint's signing secret",
+        description="Makes a new secret and answers it, once. For `WEBHOOK_SECRET_GRACE_HOURS` "
+        "(`previous_secret_expires_at`) deliveries carry a second `v1` signature made with the replaced secret, "
+        "so the receiver can switch without refusing a delivery. No body.",
+        request=None,
+        responses=EndpointRotatedSerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        endpoint = services.endpoint_rotate_secret(endpoint=self.get_object(), actor=request.user)
+        return Response(EndpointRotatedSerializer(endpoint).data)
+
+    @extend_schema(
+        summary="Send one of the endpoint's deliveries again now",
+        description="The same event id and body, signed anew; 400 when the endpoint is disabled or the person the "
+        "delivery is about was erased, 404 for a delivery of another endpoint. No body.",
+        parameters=[OpenApiParameter("delivery_id", int, OpenApiParameter.PATH, description="The delivery's id.")],
+        request=None,
+        responses={202: DeliverySerializer},
+    )
+    @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[0-9]+)/resend")
+    def resend(self, request, pk=None, delivery_id=None):
+        endpoint = self.get_object()
+        delivery = get_object_or_404(WebhookDelivery, pk=delivery_id, endpoint=endpoint)
+        delivery.endpoint = endpoint
+        services.delivery_resend(delivery=delivery, actor=request.user)
+        delivery = selectors.endpoint_delivery(endpoint, delivery.pk)
+        return Response(DeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)

@@ -36,6 +36,10 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=100, default=new_secret, help_text="Signs every delivery (HMAC-SHA256).")
+    # The secret a rotation replaced: deliveries carry its signature too until it expires, so a
+    # receiver can switch to the new one without refusing a delivery in between.
+    previous_secret = models.CharField(max_length=100, blank=True)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     events = models.JSONField(default=list, help_text="The event types sent to this endpoint.")
     format = models.CharField(max_length=10, choices=Format.choices, default=Format.JSON)
     active = models.BooleanField(default=True)
@@ -51,6 +55,17 @@ class WebhookEndpoint(models.Model):
 
     def __str__(self):
         return self.url
+
+    def previous_secret_signs_until(self, now):
+        """Return when the previous secret stops signing, or None when it no longer signs at ``now``."""
+        expires = self.previous_secret_expires_at
+        return expires if self.previous_secret and expires and now < expires else None
+
+    def signing_secrets(self, now):
+        """Return the secrets that sign a delivery at ``now``: the current one, then the previous one in its grace."""
+        if self.previous_secret_signs_until(now):
+            return [self.secret, self.previous_secret]
+        return [self.secret]
 
     def event_labels(self):
         labels = dict(EVENT_CHOICES)

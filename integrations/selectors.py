@@ -13,10 +13,16 @@ def endpoint_list():
     )
 
 
+def _with_attempts(deliveries):
+    return deliveries.prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("-at", "-pk")))
+
+
 def endpoint_deliveries(endpoint, *, limit=50):
     """Return the endpoint's latest deliveries, each with its attempt log."""
-    return list(
-        WebhookDelivery.objects.filter(endpoint=endpoint)
-        .prefetch_related(Prefetch("attempt_log", queryset=WebhookAttempt.objects.order_by("-at", "-pk")))
-        .order_by("-created_at", "-pk")[:limit]
-    )
+    deliveries = _with_attempts(WebhookDelivery.objects.filter(endpoint=endpoint))
+    return list(deliveries.order_by("-created_at", "-pk")[:limit])
+
+
+def endpoint_delivery(endpoint, delivery_id):
+    """Return one delivery of the endpoint with its attempt log (DoesNotExist for another endpoint's)."""
+    return _with_attempts(WebhookDelivery.objects.filter(endpoint=endpoint)).get(pk=delivery_id)

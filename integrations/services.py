@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from crm.audit import ObjectType, audit_record
 from crm.queue import enqueue_on_commit
 from integrations import payloads, transport
 from integrations.models import EVENT_TYPES, WebhookAttempt, WebhookDelivery, WebhookEndpoint, new_secret
@@ -97,10 +98,36 @@ def endpoint_update(*, endpoint, actor, **changes):
     return _save_endpoint(endpoint)
 
 
-def endpoint_rotate_secret(*, endpoint, actor):
-    """Give the endpoint a new secret; deliveries from now on are signed with it."""
-    endpoint.secret = new_secret()
-    endpoint.save(update_fields=["secret"])
+def endpoint_rotate_secret(*, endpoint, actor, now=None):
+    """Give the endpoint a new secret; the replaced one also signs for ``WEBHOOK_SECRET_GRACE_HOURS``.
+
+    Rotating again within the grace keeps only the secret just replaced: a receiver holding the
+    one before it must take the new secret. The audit entry records the rotation and the end of the
+    grace, never a secret.
+    """
+    now = now or timezone.now()
+    grace = datetime.timedelta(hours=settings.WEBHOOK_SECRET_GRACE_HOURS)
+    with transaction.atomic():
+        # Locked so two rotations at once cannot both keep the same "previous" secret.
+        locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        before = locked.previous_secret_expires_at
+        if grace:
+            locked.previous_secret, locked.previous_secret_expires_at = locked.secret, now + grace
+        else:
+            locked.previous_secret, locked.previous_secret_expires_at = "", None
+        locked.secret = new_secret()
+        locked.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
+        audit_record(
+            object_type=ObjectType.WEBHOOK_ENDPOINT,
+            object_id=locked.pk,
+            action="secret rotated",
+            changes={"previous_secret_expires_at": {"old": before, "new": locked.previous_secret_expires_at}},
+            user=actor,
+            at=now,
+        )
+    endpoint.secret = locked.secret
+    endpoint.previous_secret = locked.previous_secret
+    endpoint.previous_secret_expires_at = locked.previous_secret_expires_at
     return endpoint
 
 
@@ -198,7 +225,7 @@ def delivery_attempt(*, delivery_id, now=None):
     body = _request_body(delivery)
     timestamp = int(now.timestamp())
     headers = {
-        transport.SIGNATURE_HEADER: transport.sign(endpoint.secret, timestamp, body),
+        transport.SIGNATURE_HEADER: transport.sign(endpoint.signing_secrets(now), timestamp, body),
         "X-Tandem-Event": delivery.event_type,
         "X-Tandem-Delivery": str(delivery.event_id),
         "User-Agent": "Tandem-Webhooks/1",

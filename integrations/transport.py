@@ -17,10 +17,17 @@ from crm import outbound
 SIGNATURE_HEADER = "X-Tandem-Signature"
 
 
-def sign(secret, timestamp, body):
-    """Return the header value signing ``body`` (bytes) at ``timestamp`` (Unix seconds) with ``secret``."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
+def sign(secrets, timestamp, body):
+    """Return the header value signing ``body`` (bytes) at ``timestamp`` (Unix seconds) with each of ``secrets``.
+
+    One ``v1=`` per secret, the current secret's first: ``t=<ts>,v1=<hex>[,v1=<hex>]``, as Stripe
+    signs during a secret's roll. A receiver accepts the body when any ``v1`` matches its secret. The
+    previous secret's signature comes last, so a receiver that still reads one ``v1`` (the last, as
+    the README's earlier check did) keeps verifying with the secret it holds until the grace ends.
+    """
+    signed = f"{timestamp}.".encode() + body
+    digests = [hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest() for secret in secrets]
+    return ",".join([f"t={timestamp}", *(f"v1={digest}" for digest in digests)])
 
 
 def check_url(url):

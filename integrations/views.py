@@ -1,8 +1,10 @@
 """The webhooks settings pages: managers only (crm.roles, Perm.MANAGE_WEBHOOKS)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crm.roles import Perm, perm_required
@@ -62,22 +64,30 @@ def endpoint_edit(request, pk):
     return render(request, "integrations/endpoint_form.html", {"form": form, "endpoint": endpoint})
 
 
+def _detail_context(endpoint, **extra):
+    return {
+        "endpoint": endpoint,
+        "deliveries": selectors.endpoint_deliveries(endpoint),
+        "grace_hours": settings.WEBHOOK_SECRET_GRACE_HOURS,
+        "previous_signs_until": endpoint.previous_secret_signs_until(timezone.now()),
+        **extra,
+    }
+
+
 @perm_required(Perm.MANAGE_WEBHOOKS)
 def endpoint_detail(request, pk):
     """Show the endpoint, its secret and its latest deliveries with every attempt."""
     endpoint = get_object_or_404(WebhookEndpoint.objects.select_related("owner"), pk=pk)
-    context = {"endpoint": endpoint, "deliveries": selectors.endpoint_deliveries(endpoint)}
-    return render(request, "integrations/endpoint_detail.html", context)
+    return render(request, "integrations/endpoint_detail.html", _detail_context(endpoint))
 
 
 @require_POST
 @perm_required(Perm.MANAGE_WEBHOOKS)
 def endpoint_rotate(request, pk):
-    """Give the endpoint a new secret."""
-    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    """Give the endpoint a new secret and show it in this answer (never in a message, which is stored)."""
+    endpoint = get_object_or_404(WebhookEndpoint.objects.select_related("owner"), pk=pk)
     services.endpoint_rotate_secret(endpoint=endpoint, actor=request.user)
-    messages.success(request, "New secret made: update the receiver, the old one no longer verifies.")
-    return redirect("integrations:endpoint_detail", endpoint.pk)
+    return render(request, "integrations/endpoint_detail.html", _detail_context(endpoint, new_secret=endpoint.secret))
 
 
 @require_POST

@@ -1,5 +1,7 @@
 """The webhooks pages and API: managers register endpoints, read the attempts and resend."""
 
+import json
+
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -90,3 +92,80 @@ def test_the_api_refuses_a_private_address_with_a_field_error(users, settings):
     api.force_authenticate(users["managers"])
     answer = api.post("/api/v1/webhooks/", {"url": "http://127.0.0.1:6379/", "events": ["lead.created"]}, format="json")
     assert answer.status_code == 400 and "public hosts only" in answer.json()["url"][0]
+
+
+@pytest.fixture
+def manager_api(users):
+    api = APIClient()
+    api.force_authenticate(users["managers"])
+    return api
+
+
+def failed_delivery(receiver, django_capture_on_commit_callbacks, **endpoint):
+    from leads.services import lead_capture
+
+    WebhookEndpointFactory(url=receiver.url, events=[events.LEAD_CREATED], **endpoint)
+    receiver.status = 500
+    with django_capture_on_commit_callbacks(execute=True):
+        lead_capture(data={"email": "ada@example.com"})
+    receiver.status = 200
+    return WebhookDelivery.objects.get()
+
+
+def test_the_api_resends_a_delivery_with_the_pages_service(manager_api, receiver, django_capture_on_commit_callbacks):
+    delivery = failed_delivery(receiver, django_capture_on_commit_callbacks)
+    assert delivery.state == WebhookDelivery.State.FAILED
+    url = f"/api/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.pk}/resend/"
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        answer = manager_api.post(url)
+    assert answer.status_code == 202
+    assert answer.json()["id"] == delivery.pk and answer.json()["state"] == "pending"
+    assert len(queued) == 1
+    queued[0]()
+    delivery.refresh_from_db()
+    assert delivery.state == WebhookDelivery.State.DELIVERED and delivery.attempt_log.count() == 2
+    assert [request["headers"]["X-Tandem-Delivery"] for request in receiver.requests] == [str(delivery.event_id)] * 2
+
+
+def test_the_api_answers_404_for_another_endpoints_delivery(manager_api, receiver, django_capture_on_commit_callbacks):
+    delivery = failed_delivery(receiver, django_capture_on_commit_callbacks)
+    other = WebhookEndpointFactory(url=receiver.url, events=[events.LEAD_WON])
+    for url in (
+        f"/api/v1/webhooks/{other.pk}/deliveries/{delivery.pk}/resend/",
+        f"/api/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.pk + 1000}/resend/",
+    ):
+        with django_capture_on_commit_callbacks(execute=True) as queued:
+            assert manager_api.post(url).status_code == 404, url
+        assert queued == []
+    delivery.refresh_from_db()
+    assert delivery.state == WebhookDelivery.State.FAILED and delivery.attempts == 1
+
+
+REFUSALS = [({"active": False}, "enable it"), ({"state": "erased"}, "erased")]
+
+
+@pytest.mark.parametrize(("change", "message"), REFUSALS, ids=["disabled", "erased"])
+def test_the_api_refuses_to_resend_with_the_services_reason(
+    manager_api, receiver, django_capture_on_commit_callbacks, change, message
+):
+    delivery = failed_delivery(receiver, django_capture_on_commit_callbacks)
+    if "active" in change:
+        WebhookEndpoint.objects.filter(pk=delivery.endpoint_id).update(**change)
+    else:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**change)
+    url = f"/api/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.pk}/resend/"
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        answer = manager_api.post(url)
+    assert answer.status_code == 400 and message in json.dumps(answer.json())
+    assert queued == [] and len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize("role", ["marketing", "sales", "norole"])
+def test_only_managers_resend_through_the_api(users, role, receiver, django_capture_on_commit_callbacks):
+    delivery = failed_delivery(receiver, django_capture_on_commit_callbacks)
+    api = APIClient()
+    api.force_authenticate(users[role])
+    answer = api.post(f"/api/v1/webhooks/{delivery.endpoint_id}/deliveries/{delivery.pk}/resend/")
+    assert answer.status_code == 403
+    delivery.refresh_from_db()
+    assert delivery.state == WebhookDelivery.State.FAILED

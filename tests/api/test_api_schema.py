@@ -47,6 +47,8 @@ OPERATIONS = {
     ("put", "/api/v1/forms/{id}/"),
     ("patch", "/api/v1/forms/{id}/"),
     ("delete", "/api/v1/forms/{id}/"),
+    ("post", "/api/v1/webhooks/{id}/rotate-secret/"),
+    ("post", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/"),
 }
 
 

@@ -153,6 +153,7 @@ KWARG_VALUES = {
     "week": lambda world: "2026-W10",
     "uidb64": lambda world: "MQ",
     "token": lambda world: "set-password",
+    "delivery_id": lambda world: world.webhook_delivery.pk,
 }
 
 
@@ -213,6 +214,8 @@ OPERATIONS = {
     ("PATCH", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
     ("DELETE", "/api/v1/webhooks/{id}/"): Operation(MANAGERS, obj="webhook_endpoint"),
     ("GET", "/api/v1/webhooks/{id}/deliveries/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/resend/"): Operation(MANAGERS, obj="webhook_endpoint"),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret/"): Operation(MANAGERS, obj="webhook_endpoint"),
     # A person's data (privacy/): managers only.
     ("GET", "/api/v1/privacy/leads/{id}/export/"): Operation(MANAGERS, obj="lead"),
     ("POST", "/api/v1/privacy/leads/{id}/erase/"): Operation(MANAGERS, obj="lead"),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from integrations.services import subscriptions
@@ -11,6 +12,8 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     # The signing secrets stay on the endpoint's page, not in the admin; rotation is a service (audited).
     exclude = ["secret", "previous_secret"]
     readonly_fields = ["previous_secret_expires_at"]
+    # An address typed without a scheme is https, as on the endpoint's page (and Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -10,7 +10,7 @@ from django.db.models.constants import OnConflict
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
-from crm.audit import ObjectType, audit_record
+from crm.audit import ObjectType, audit_record, plain
 from crm.errors import Conflict, Refused
 from leads.models import Lead, LeadAlias
 from leads.prepared import PreparedQuery
@@ -52,6 +52,18 @@ UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_te
 # (crm.audit's personal values) so that erasure can drop it there too. Free-text notes count.
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone", "company", "title")
 AUDIT_PERSONAL = (*PERSONAL_FIELDS, "note")
+
+
+# What a lead's "created" entry in the audit trail records: where it came from and how it scored
+# (never personal values, so that the entry needs nothing from erasure). Leads made by a person,
+# a token or an import are recorded; a website form's visitor is not (its touchpoint names the form).
+CREATED_AUDIT_FIELDS = ("source", "first_touch_campaign", "score", "fit")
+
+
+def lead_created_changes(lead):
+    """Return the changes of a lead's "created" entry (of a Lead, or of the bulk import's plain rows)."""
+    fields = (Lead._meta.get_field(name) for name in CREATED_AUDIT_FIELDS)
+    return {field.name: {"old": None, "new": plain(getattr(lead, field.attname))} for field in fields}
 
 
 def audit_lead(lead, *, action, changes, user=None, at=None):

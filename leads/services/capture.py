@@ -21,7 +21,9 @@ from leads.services.base import (
     UTM_FIELDS,
     _bump,
     _insert_unless_taken,
+    audit_lead,
     lead_by_email,
+    lead_created_changes,
     normalize_email,
 )
 from leads.services.lifecycle import lead_transition
@@ -319,6 +321,8 @@ def lead_capture(
         **utm,
         **_consent(form, consented, now),
     }
+    # A lead made by a person, a token or an import is in the audit trail, in its insert's transaction.
+    audited = kind != Touchpoint.Kind.FORM
     campaign_id, resolved = None, False
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
         fresh = _new_lead(email, channel, None, now, profile, config)
@@ -329,7 +333,7 @@ def lead_capture(
             # The handlers of lead.created write in the insert's transaction (crm.events): when one
             # may act, or inside a caller's transaction (a savepoint, which a failure leaves usable),
             # the statement and the event share a block; otherwise the statement is its own transaction.
-            alone = transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
+            alone = not audited and transaction.get_autocommit() and not events.listened(events.LEAD_CREATED)
             with nullcontext() if alone else transaction.atomic():
                 outcome = _insert_new_lead_with_touch(
                     fresh,
@@ -341,6 +345,8 @@ def lead_capture(
                 if outcome is not None:
                     written, campaign_id = outcome
                     if written:
+                        if audited:
+                            audit_lead(fresh, action="created", changes=lead_created_changes(fresh), user=actor, at=now)
                         events.emit(events.LEAD_CREATED, lead=fresh, actor=actor, source=kind)
                         return CaptureResult(lead=fresh, created=True, touchpoint=touchpoint)
                     # The statement resolved the campaign and found the versions current.
@@ -377,6 +383,8 @@ def lead_capture(
         if fields:
             _bump(lead, fields, now)
         if created:
+            if audited:
+                audit_lead(lead, action="created", changes=lead_created_changes(lead), user=actor, at=now)
             events.emit(events.LEAD_CREATED, lead=lead, actor=actor, source=kind)
         became_mql = False
         if lead.status in (Lead.Status.NEW, Lead.Status.RECYCLED) and lead.score >= config.profile.mql_threshold:

@@ -19,7 +19,7 @@ from leads import scoring
 from leads.bulk_rows import Catalogue, PreparedRows, _group, _resolve_campaigns, _validate
 from leads.bulk_sql import insert_rows, reserve_ids, update_rows
 from leads.models import Lead, LeadAlias, ScoringRule, StatusChange, Touchpoint, can_transition
-from leads.services.base import UTM_FIELDS, lead_created_changes
+from leads.services.base import UTM_FIELDS
 from leads.services.capture import _apply_touch
 from leads.signals import leads_became_mql
 
@@ -387,13 +387,6 @@ def leads_capture_batch(*, rows, kind=Touchpoint.Kind.IMPORT, campaign=None, con
             result.mql_lead_ids = lead_ids
         # The batch's leads are plain rows, not model instances: the events carry their ids, and go
         # out as one batch per type so a listener (the webhooks) writes them in a few statements.
-        if kind != Touchpoint.Kind.FORM:  # as lead_capture: who made the leads, in their transaction
-            audit_records(
-                object_type=ObjectType.LEAD,
-                action="created",
-                changes_by_id=[(plan.lead.pk, lead_created_changes(plan.lead)) for plan in plans if not plan.known],
-                at=now,
-            )
         events.emit_many(
             events.LEAD_CREATED,
             [{"lead_id": plan.lead.pk, "actor": actor, "source": kind} for plan in plans if not plan.known],

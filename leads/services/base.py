@@ -55,8 +55,9 @@ AUDIT_PERSONAL = (*PERSONAL_FIELDS, "note")
 
 
 # What a lead's "created" entry in the audit trail records: where it came from and how it scored
-# (never personal values, so that the entry needs nothing from erasure). Leads made by a person,
-# a token or an import are recorded; a website form's visitor is not (its touchpoint names the form).
+# (never personal values, so that the entry needs nothing from erasure). Leads made by a person
+# or a token are recorded; a website visitor's are not (the touchpoint names the form), nor an
+# import's (its job names who imported the file; an entry a row cost as much as the row's import).
 CREATED_AUDIT_FIELDS = ("source", "first_touch_campaign", "score", "fit")
 
 

@@ -321,8 +321,9 @@ def lead_capture(
         **utm,
         **_consent(form, consented, now),
     }
-    # A lead made by a person, a token or an import is in the audit trail, in its insert's transaction.
-    audited = kind != Touchpoint.Kind.FORM
+    # A lead made by a person or a token is in the audit trail, in its insert's transaction (not a
+    # website visitor's, whose touchpoint names the form, nor an import's: README, "Audit trail").
+    audited = kind in (Touchpoint.Kind.MANUAL, Touchpoint.Kind.API)
     campaign_id, resolved = None, False
     if not utm["utm_content"]:  # with a utm_content, the variant is looked up from the campaign first
         fresh = _new_lead(email, channel, None, now, profile, config)

@@ -82,6 +82,8 @@ def inbox(request):
         )
         context["pending_count"] = len(context["pending"])
         context["poll_query"] = _poll_query({"scope": "mine"}, seen=[handoff.pk for handoff in context["pending"]])
+        # A rep who also assigns (a sales manager) reassigns from the cards: the form lists the reps.
+        context["reps"] = list(services.sales_reps().order_by("username")) if can_assign else []
         return render(request, "handoffs/handoff_inbox.html", context)
 
     reps = list(services.sales_reps().order_by("username"))
@@ -155,7 +157,13 @@ def inbox_updates(request):
         pending = list(selectors.handoffs_pending_for(user=user, now=now))
         new = [handoff for handoff in pending if handoff.pk not in seen]
         seen_now = [handoff.pk for handoff in pending]
-        context.update(pending_count=len(pending), poll_query=_poll_query({"scope": "mine"}, seen=seen_now))
+        can_assign = roles.has_perm(user, Perm.ASSIGN_HANDOFFS)
+        context.update(
+            pending_count=len(pending),
+            poll_query=_poll_query({"scope": "mine"}, seen=seen_now),
+            can_assign=can_assign,
+            reps=list(services.sales_reps().order_by("username")) if can_assign else [],
+        )
     else:
         reps = list(services.sales_reps().order_by("username"))
         filters = InboxFilterForm(request.GET, reps=reps).to_filter()

@@ -111,3 +111,19 @@ def test_a_malformed_poll_is_refused_with_400(client, users, query):
     client.force_login(users["managers"])
     response = client.get(reverse("handoffs:inbox_updates"), query)
     assert response.status_code == 400
+
+
+def test_a_rep_who_also_assigns_finds_the_reps_in_the_cards_of_their_own_view_and_poll(client, users):
+    from django.contrib.auth.models import Group
+
+    lead_rep = users["sales"]
+    lead_rep.groups.add(Group.objects.get_or_create(name="managers")[0])  # a sales manager
+    client.force_login(lead_rep)
+    page = client.get(reverse("handoffs:inbox"), {"scope": "mine"}).content.decode()
+    mine = _hand_off(users, lead_rep, "Mine")
+    polled = client.get(_poll_url(page)).content.decode()
+    page = client.get(reverse("handoffs:inbox"), {"scope": "mine"}).content.decode()
+    for shown in (page, polled):
+        assert f'id="assignee-{mine.pk}"' in shown
+        options = re.findall(rf'<select name="assignee" id="assignee-{mine.pk}".*?</select>', shown, re.S)[0]
+        assert users["sales2"].username in options and lead_rep.username in options

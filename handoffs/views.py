@@ -83,10 +83,10 @@ def inbox(request):
         context["pending_count"] = len(context["pending"])
         context["poll_query"] = _poll_query({"scope": "mine"}, seen=[handoff.pk for handoff in context["pending"]])
         # A rep who also assigns (a sales manager) reassigns from the cards: the form lists the reps.
-        context["reps"] = list(services.sales_reps().order_by("username")) if can_assign else []
+        context["reps"] = _reps_by_name() if can_assign else []
         return render(request, "handoffs/handoff_inbox.html", context)
 
-    reps = list(services.sales_reps().order_by("username"))
+    reps = _reps_by_name()
     filter_form = InboxFilterForm(request.GET or None, reps=reps)
     filters = filter_form.to_filter() if request.GET else selectors.HandoffFilter()
     # Read before the list: a hand-off made in between is both on the page and after the mark; ``seen`` holds it.
@@ -118,6 +118,11 @@ def inbox(request):
         context["unassigned"] = list(selectors.handoffs_unassigned(now=now)[:PAGE_SIZE])
         context["loads"] = selectors.rep_load_rows()
     return render(request, "handoffs/handoff_inbox.html", context)
+
+
+def _reps_by_name():
+    """Return the sales reps in name order, for the filters and the assign forms."""
+    return list(services.sales_reps().order_by("username"))
 
 
 def _seen_ids(value):
@@ -152,30 +157,33 @@ def inbox_updates(request):
     user = request.user
     scope = poll.cleaned_data["scope"]
     seen = _seen_ids(poll.cleaned_data["seen"])
-    context = {"now": now, "scope": scope, "was_empty": not seen, "reject_reasons": Handoff.RejectReason.choices}
+    can_assign = roles.has_perm(user, Perm.ASSIGN_HANDOFFS)
+    context = {
+        "now": now,
+        "scope": scope,
+        "was_empty": not seen,
+        "reject_reasons": Handoff.RejectReason.choices,
+        "can_assign": can_assign,
+    }
     if scope == "mine":
         pending = list(selectors.handoffs_pending_for(user=user, now=now))
         new = [handoff for handoff in pending if handoff.pk not in seen]
         seen_now = [handoff.pk for handoff in pending]
-        can_assign = roles.has_perm(user, Perm.ASSIGN_HANDOFFS)
         context.update(
             pending_count=len(pending),
             poll_query=_poll_query({"scope": "mine"}, seen=seen_now),
-            can_assign=can_assign,
-            reps=list(services.sales_reps().order_by("username")) if can_assign else [],
+            reps=_reps_by_name() if can_assign else [],
         )
     else:
-        reps = list(services.sales_reps().order_by("username"))
+        reps = _reps_by_name()
         filters = InboxFilterForm(request.GET, reps=reps).to_filter()
         pending = selectors.handoffs_pending(filters=filters, now=now)
         after = poll.cleaned_data["after"]
         # Bounded like ``seen``: past MAX_SEEN new cards since the page opened, only the count moves.
         room = max(MAX_SEEN - len(seen), 0)
         new = list(pending.filter(pk__gt=after).exclude(pk__in=seen)[:room])
-        can_assign = roles.has_perm(user, Perm.ASSIGN_HANDOFFS)
         context.update(
             pending_count=pending.count(),
-            can_assign=can_assign,
             reps=reps if can_assign else [],
             poll_query=_poll_query(
                 {**request.GET.dict(), "scope": "team", "after": after},
@@ -240,7 +248,7 @@ def _card_response(request, handoff_pk, *, reject_form=None, status=200):
         "now": timezone.now(),
         "scope": scope,
         "can_assign": can_assign,
-        "reps": list(services.sales_reps().order_by("username")) if can_assign and handoff.is_pending else [],
+        "reps": _reps_by_name() if can_assign and handoff.is_pending else [],
         "reject_reasons": Handoff.RejectReason.choices,
         "inline_messages": True,
         "open_reject": reject_form is not None,
@@ -434,7 +442,7 @@ def _board_owner(request, reps):
 
 
 def _board_context(request, *, failed=None):
-    reps = list(services.sales_reps().order_by("username")) if roles.is_manager(request.user) else []
+    reps = _reps_by_name() if roles.is_manager(request.user) else []
     owner, filter_form = _board_owner(request, reps)
     columns = selectors.pipeline_board(owner=owner)
     if failed is not None:
